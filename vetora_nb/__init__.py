@@ -1,0 +1,22 @@
+"""vetora_nb: event-driven vs request-response, simulated side by side.
+
+Build an :class:`Architecture` (or take one from :mod:`vetora_nb.scenarios`),
+drive identical seeded :class:`Traffic` through it with :func:`simulate`,
+inject faults, and read the measured :class:`Result`.
+"""
+
+from . import scenarios, theory
+from .architecture import Architecture, CircuitBreaker
+from .distributions import Constant, Distribution, Exponential, LogNormal, Uniform
+from .faults import BrokerOutage, ErrorRate, NetworkPartition, Outage, Slowdown
+from .results import Result, compare
+from .simulation import simulate
+from .traffic import Traffic
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Architecture", "CircuitBreaker", "Constant", "Distribution", "Exponential", "LogNormal",
+    "Uniform", "Traffic", "Outage", "Slowdown", "ErrorRate", "NetworkPartition", "BrokerOutage",
+    "simulate", "Result", "compare", "scenarios", "theory",
+]

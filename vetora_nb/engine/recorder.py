@@ -1,0 +1,215 @@
+"""Columnar recording of everything that happens in a run.
+
+The simulator appends plain Python values to lists (one list per column);
+DataFrames are built once, at the end. This keeps recording cheap enough to
+leave on for every request, and keeps the run's objects from outliving it.
+
+It also keeps the books that make "nothing is silently lost" checkable:
+each request's outstanding effects (event deliveries still owed to consumer
+groups), so that ``settled_at`` — when the last effect finished — is known.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+NAN = math.nan
+
+OUTCOMES = ("processed", "dlq", "pending")
+
+
+class Context:
+    """What travels with a unit of work: its request, trace and key.
+
+    ``origin`` is the request that caused the work (for settlement);
+    ``trace_id``/``parent`` are what observability tooling sees, which may
+    differ when a consumer drops the correlation id.
+    """
+
+    __slots__ = ("origin", "trace_id", "parent", "key", "sampled")
+
+    def __init__(self, origin, trace_id, parent, key, sampled):
+        self.origin = origin
+        self.trace_id = trace_id
+        self.parent = parent
+        self.key = key
+        self.sampled = sampled
+
+    def child(self, parent_span):
+        return Context(self.origin, self.trace_id, parent_span, self.key, self.sampled)
+
+
+class Recorder:
+    def __init__(self):
+        # requests
+        self.r_start, self.r_end, self.r_status, self.r_key, self.r_trace, self.r_entry = [], [], [], [], [], []
+        self.r_outstanding: list[int] = []   # event deliveries still owed
+        self.r_last_effect: list[float] = []
+        self.r_broken: list[bool] = []       # an effect was dead-lettered: never settles
+        # spans
+        self.s_trace, self.s_parent, self.s_service, self.s_op = [], [], [], []
+        self.s_start, self.s_end, self.s_status = [], [], []
+        # events (one per append) and rows (one per event x group)
+        self.e_trace, self.e_stream, self.e_partition, self.e_offset = [], [], [], []
+        self.e_key, self.e_published, self.e_origin = [], [], []
+        self.e_parent, self.e_sampled = [], []
+        self.d_event, self.d_group, self.d_processed, self.d_attempts = [], [], [], []
+        self.d_outcome, self.d_duplicates = [], []
+        self.n_traces = 0
+        self.publish_failures = 0
+        # time series samples: (time, node, metric, value)
+        self.ts_time, self.ts_node, self.ts_metric, self.ts_value = [], [], [], []
+
+    # -- requests -------------------------------------------------------------
+    def new_trace(self) -> int:
+        self.n_traces += 1
+        return self.n_traces - 1
+
+    def begin_request(self, t, key, entry, sampled) -> Context:
+        rid = len(self.r_start)
+        trace = self.new_trace()
+        self.r_start.append(t)
+        self.r_end.append(NAN)
+        self.r_status.append("in_flight")
+        self.r_key.append(key)
+        self.r_trace.append(trace)
+        self.r_entry.append(entry)
+        self.r_outstanding.append(0)
+        self.r_last_effect.append(t)
+        self.r_broken.append(False)
+        return Context(rid, trace, -1, key, sampled)
+
+    def end_request(self, rid, t, status):
+        self.r_end[rid] = t
+        self.r_status[rid] = status
+        if t > self.r_last_effect[rid]:
+            self.r_last_effect[rid] = t
+
+    # -- spans ----------------------------------------------------------------
+    def open_span(self, ctx: Context, service, operation, t) -> int:
+        """Start a span (if the trace is sampled); returns its id or -1."""
+        if not ctx.sampled:
+            return -1
+        sid = len(self.s_trace)
+        self.s_trace.append(ctx.trace_id)
+        self.s_parent.append(ctx.parent)
+        self.s_service.append(service)
+        self.s_op.append(operation)
+        self.s_start.append(t)
+        self.s_end.append(NAN)
+        self.s_status.append("in_flight")
+        return sid
+
+    def close_span(self, sid, t, status):
+        if sid >= 0:
+            self.s_end[sid] = t
+            self.s_status[sid] = status
+
+    # -- events ---------------------------------------------------------------
+    def append_event(self, ctx: Context, stream, partition, offset, t) -> int:
+        eid = len(self.e_trace)
+        self.e_trace.append(ctx.trace_id)
+        self.e_stream.append(stream)
+        self.e_partition.append(partition)
+        self.e_offset.append(offset)
+        self.e_key.append(ctx.key)
+        self.e_published.append(t)
+        self.e_origin.append(ctx.origin)
+        self.e_parent.append(ctx.parent)
+        self.e_sampled.append(ctx.sampled)
+        return eid
+
+    def add_delivery(self, eid, group) -> int:
+        """One consumer group now owes this event one processing."""
+        row = len(self.d_event)
+        self.d_event.append(eid)
+        self.d_group.append(group)
+        self.d_processed.append(NAN)
+        self.d_attempts.append(0)
+        self.d_outcome.append("pending")
+        self.d_duplicates.append(0)
+        self.r_outstanding[self.e_origin[eid]] += 1
+        return row
+
+    def finish_delivery(self, row, t, outcome):
+        self.d_outcome[row] = outcome
+        if outcome == "processed":
+            self.d_processed[row] = t
+        origin = self.e_origin[self.d_event[row]]
+        self.r_outstanding[origin] -= 1
+        if outcome == "dlq":
+            self.r_broken[origin] = True
+        if t > self.r_last_effect[origin]:
+            self.r_last_effect[origin] = t
+
+    def sample(self, t, node, metric, value):
+        self.ts_time.append(t)
+        self.ts_node.append(node)
+        self.ts_metric.append(metric)
+        self.ts_value.append(value)
+
+    # -- frames ---------------------------------------------------------------
+    def requests_frame(self) -> pd.DataFrame:
+        start = np.asarray(self.r_start, float)
+        end = np.asarray(self.r_end, float)
+        status = np.asarray(self.r_status, object)
+        done = ~np.isnan(end)
+        settled_ok = done & (np.asarray(self.r_outstanding) == 0) & ~np.asarray(self.r_broken, bool)
+        settled = np.where(settled_ok, np.asarray(self.r_last_effect, float), np.nan)
+        return pd.DataFrame({
+            "request_id": np.arange(len(start)),
+            "trace_id": np.asarray(self.r_trace, np.int64),
+            "entry": pd.Categorical(self.r_entry),
+            "key": np.asarray(self.r_key, np.int64),
+            "start": start,
+            "end": end,
+            "latency": end - start,
+            "status": status,
+            "settled_at": settled,
+            "e2e_latency": settled - start,
+        })
+
+    def spans_frame(self) -> pd.DataFrame:
+        return pd.DataFrame({
+            "trace_id": np.asarray(self.s_trace, np.int64),
+            "span_id": np.arange(len(self.s_trace)),
+            "parent_id": pd.array([None if p < 0 else p for p in self.s_parent], dtype="Int64"),
+            "service": np.asarray(self.s_service, object),
+            "operation": np.asarray(self.s_op, object),
+            "start": np.asarray(self.s_start, float),
+            "end": np.asarray(self.s_end, float),
+            "status": np.asarray(self.s_status, object),
+        })
+
+    def events_frame(self) -> pd.DataFrame:
+        ev = np.asarray(self.d_event, np.int64)
+
+        def col(values, dtype):
+            return np.asarray(values, dtype)[ev] if len(ev) else np.asarray([], dtype)
+
+        return pd.DataFrame({
+            "event_id": ev,
+            "trace_id": col(self.e_trace, np.int64),
+            "request_id": col(self.e_origin, np.int64),
+            "stream": col(self.e_stream, object),
+            "partition": col(self.e_partition, np.int64),
+            "offset": col(self.e_offset, np.int64),
+            "key": col(self.e_key, np.int64),
+            "published_at": col(self.e_published, float),
+            "group": np.asarray(self.d_group, object),
+            "processed_at": np.asarray(self.d_processed, float),
+            "attempts": np.asarray(self.d_attempts, np.int64),
+            "outcome": np.asarray(self.d_outcome, object),
+            "duplicates": np.asarray(self.d_duplicates, np.int64),
+        })
+
+    def timeseries_frame(self) -> pd.DataFrame:
+        return pd.DataFrame({
+            "time": np.asarray(self.ts_time, float),
+            "node": np.asarray(self.ts_node, object),
+            "metric": np.asarray(self.ts_metric, object),
+            "value": np.asarray(self.ts_value, float),
+        })

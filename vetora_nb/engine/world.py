@@ -1,0 +1,121 @@
+"""The world of one run: a SimPy environment with the architecture built in it.
+
+:class:`World` turns the architecture's graph into runtime objects
+(:class:`~vetora_nb.engine.services.Service`, ``Call``, ``Stream``,
+``ConsumerGroup``), starts the traffic and a monitor that samples queue
+depths, busy workers, consumer lag and DLQ depth, and runs the clock —
+through ``duration`` and then, when draining, until every request has an
+answer and every event delivery is processed or dead-lettered (or a bound
+on simulated time is reached, so no input can run forever).
+"""
+
+from __future__ import annotations
+
+import math
+
+import simpy
+
+from .broker import ConsumerGroup, Stream
+from .recorder import Context, Recorder
+from .services import Call, Service
+from .streams import RandomStreams
+
+
+class World:
+    def __init__(self, arch, faults, seed: int, trace_sample: float = 1.0):
+        self.arch = arch
+        self.env = simpy.Environment()
+        self.rng = RandomStreams(seed)
+        self.faults = faults
+        self.rec = Recorder()
+        self.trace_sample = trace_sample
+        self.trace_coin = self.rng.uniform("trace_sampling")
+        self.in_flight = 0
+        self.pending = 0          # event deliveries not yet processed or dead-lettered
+        self.groups_waiting = 0   # consumer groups that join later
+        g = arch.graph
+        self.services = {n: Service(self, n, g.nodes[n]) for n in arch.services}
+        self.streams = {n: Stream(self, n, g.nodes[n]) for n in arch.streams}
+        self.calls = []
+        self.groups = []
+        for a, b, attrs in g.edges(data=True):
+            kind = attrs["kind"]
+            if kind == "call":
+                call = Call(self, self.services[a], self.services[b], attrs)
+                self.services[a].calls.append(call)
+                self.calls.append(call)
+            elif kind == "publish":
+                self.services[a].publishes.append(self.streams[b])
+            else:
+                group = ConsumerGroup(self, self.streams[a], self.services[b], attrs)
+                self.streams[a].groups.append(group)
+                self.groups.append(group)
+                if not group.joined:
+                    self.groups_waiting += 1
+
+    # -- contexts ------------------------------------------------------------
+    def event_context(self, eid: int, propagate: bool) -> Context:
+        rec = self.rec
+        if propagate:
+            return Context(rec.e_origin[eid], rec.e_trace[eid], rec.e_parent[eid],
+                           rec.e_key[eid], rec.e_sampled[eid])
+        # The correlation id was dropped: the consumer starts a new trace.
+        return Context(rec.e_origin[eid], rec.new_trace(), -1, rec.e_key[eid], rec.e_sampled[eid])
+
+    # -- processes -----------------------------------------------------------
+    def _arrivals(self, times, keys, entry: Service):
+        env = self.env
+        for t, k in zip(times.tolist(), keys.tolist()):
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            env.process(self._request(k, entry))
+
+    def _request(self, key, entry: Service):
+        rec = self.rec
+        sampled = self.trace_sample >= 1.0 or self.trace_coin() < self.trace_sample
+        ctx = rec.begin_request(self.env.now, key, entry.name, sampled)
+        self.in_flight += 1
+        status = yield from entry.handle(ctx)
+        rec.end_request(ctx.origin, self.env.now, status)
+        self.in_flight -= 1
+
+    def _monitor(self, dt: float):
+        env, rec = self.env, self.rec
+        while True:
+            t = env.now
+            for s in self.services.values():
+                rec.sample(t, s.name, "queue_depth", len(s.pool.queue))
+                rec.sample(t, s.name, "busy_workers", s.pool.count)
+            for grp in self.groups:
+                rec.sample(t, grp.name, "consumer_lag", grp.lag())
+                rec.sample(t, grp.name, "dlq_depth", grp.dlq_depth)
+                for p in range(grp.stream.partitions):
+                    rec.sample(t, f"{grp.name}/{grp.stream.name}/p{p}", "partition_lag", grp.partition_lag(p))
+            for c in self.calls:
+                if c.breaker is not None:
+                    rec.sample(t, f"{c.caller.name}->{c.callee.name}", "breaker_state", c.breaker.state)
+            rec.sample(t, "system", "in_flight", self.in_flight)
+            yield env.timeout(dt)
+
+    # -- the run -------------------------------------------------------------
+    def busy(self) -> bool:
+        return self.in_flight > 0 or self.pending > 0 or self.groups_waiting > 0
+
+    def run(self, traffic, entry: str, duration: float, drain: bool, max_drain: float,
+            sample_interval: float) -> float:
+        """Run the clock; returns the simulated time at which it stopped."""
+        times, keys = traffic.generate(self.rng.generator("traffic"), duration)
+        env = self.env
+        env.process(self._arrivals(times, keys, self.services[entry]))
+        for g in self.groups:
+            g.start()
+        env.process(self._monitor(sample_interval))
+        env.run(until=duration)
+        if not drain:
+            return duration
+        limit = duration + max_drain
+        while self.busy() and env.now < limit:
+            if env.peek() == math.inf:
+                break   # nothing can happen any more
+            env.run(until=min(env.now + sample_interval, limit))
+        return env.now
