@@ -10,7 +10,7 @@ random stream, so one ``seed`` reproduces a whole run in any process.
 >>> d.mean
 0.01
 >>> samples = d.sample(np.random.default_rng(1), 100_000)
->>> abs(samples.mean() - 0.010) < 0.0002
+>>> bool(abs(samples.mean() - 0.010) < 0.0002)
 True
 >>> Constant(0.002).sample(np.random.default_rng(1), 3).tolist()
 [0.002, 0.002, 0.002]

@@ -14,7 +14,7 @@ and the key picks the partition. Skew the keys to make a hot partition:
 >>> times, keys = t.generate(np.random.default_rng(0), duration=100)
 >>> 9000 < len(times) < 11000
 True
->>> 0.45 < np.mean(keys == 0) < 0.56
+>>> bool(0.45 < np.mean(keys == 0) < 0.56)
 True
 """
 

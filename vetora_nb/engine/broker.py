@@ -159,6 +159,10 @@ class ConsumerGroup:
     def lag(self) -> int:
         return sum(len(r) - c for r, c in zip(self.rows, self.committed))
 
+    def uncommitted(self) -> int:
+        """Events processed (or skipped) but not yet acknowledged."""
+        return sum(pos - c for pos, c in zip(self.position, self.committed))
+
     def partition_lag(self, p: int) -> int:
         return len(self.rows[p]) - self.committed[p]
 
@@ -206,10 +210,21 @@ class ConsumerGroup:
                     if best < 0 or seen < best_seen:
                         best, best_seen = p, seen
             if best < 0:
-                self._commit(parts)   # idle: acknowledge everything done
-                last_commit = now
-                self.wakers[i] = env.event()
-                yield self.wakers[i]
+                # Idle. Like a polling consumer, commit on the interval
+                # timer, not at once: a crash right now still redelivers.
+                waker = self.wakers[i] = env.event()
+                if any(position[p] > self.committed[p] for p in parts):
+                    due = last_commit + self.commit_interval - now
+                    if due <= 0:
+                        self.wakers[i] = None
+                        self._commit(parts)
+                        last_commit = now
+                        continue
+                    yield waker | env.timeout(due)
+                    if self.wakers[i] is waker:
+                        self.wakers[i] = None
+                else:
+                    yield waker
                 continue
             if best_seen > now:
                 yield env.timeout(best_seen - now)

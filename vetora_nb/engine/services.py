@@ -183,10 +183,12 @@ class Call:
 
     def _remote(self, ctx):
         """The request's trip: network, the callee's handling, network back."""
-        env, faults = self.env, self.world.faults
+        env, world = self.env, self.world
+        world.remote_work += 1   # counted apart: it may outlive the caller's wait
         yield env.timeout(self.latency())
         status = yield from self.callee.handle(ctx)
         yield env.timeout(self.latency())
-        if faults.is_cut(self.caller.name, self.callee.name, env.now):
+        world.remote_work -= 1
+        if world.faults.is_cut(self.caller.name, self.callee.name, env.now):
             yield env.event()   # the answer is lost: the caller will time out
         return status

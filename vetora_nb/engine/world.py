@@ -31,6 +31,7 @@ class World:
         self.trace_sample = trace_sample
         self.trace_coin = self.rng.uniform("trace_sampling")
         self.in_flight = 0
+        self.remote_work = 0      # callee work in progress, wasted or not
         self.pending = 0          # event deliveries not yet processed or dead-lettered
         self.groups_waiting = 0   # consumer groups that join later
         g = arch.graph
@@ -80,26 +81,31 @@ class World:
         self.in_flight -= 1
 
     def _monitor(self, dt: float):
-        env, rec = self.env, self.rec
         while True:
-            t = env.now
-            for s in self.services.values():
-                rec.sample(t, s.name, "queue_depth", len(s.pool.queue))
-                rec.sample(t, s.name, "busy_workers", s.pool.count)
-            for grp in self.groups:
-                rec.sample(t, grp.name, "consumer_lag", grp.lag())
-                rec.sample(t, grp.name, "dlq_depth", grp.dlq_depth)
-                for p in range(grp.stream.partitions):
-                    rec.sample(t, f"{grp.name}/{grp.stream.name}/p{p}", "partition_lag", grp.partition_lag(p))
-            for c in self.calls:
-                if c.breaker is not None:
-                    rec.sample(t, f"{c.caller.name}->{c.callee.name}", "breaker_state", c.breaker.state)
-            rec.sample(t, "system", "in_flight", self.in_flight)
-            yield env.timeout(dt)
+            self._sample()
+            yield self.env.timeout(dt)
+
+    def _sample(self):
+        env, rec = self.env, self.rec
+        t = env.now
+        for s in self.services.values():
+            rec.sample(t, s.name, "queue_depth", len(s.pool.queue))
+            rec.sample(t, s.name, "busy_workers", s.pool.count)
+        for grp in self.groups:
+            rec.sample(t, grp.name, "consumer_lag", grp.lag())
+            rec.sample(t, grp.name, "dlq_depth", grp.dlq_depth)
+            for p in range(grp.stream.partitions):
+                rec.sample(t, f"{grp.name}/{grp.stream.name}/p{p}", "partition_lag", grp.partition_lag(p))
+        for c in self.calls:
+            if c.breaker is not None:
+                rec.sample(t, f"{c.caller.name}->{c.callee.name}", "breaker_state", c.breaker.state)
+        rec.sample(t, "system", "in_flight", self.in_flight)
 
     # -- the run -------------------------------------------------------------
     def busy(self) -> bool:
-        return self.in_flight > 0 or self.pending > 0 or self.groups_waiting > 0
+        """Is work still owed: answers, event deliveries, or offset commits?"""
+        return (self.in_flight > 0 or self.remote_work > 0 or self.pending > 0 or self.groups_waiting > 0
+                or any(g.uncommitted() for g in self.groups))
 
     def run(self, traffic, entry: str, duration: float, drain: bool, max_drain: float,
             sample_interval: float) -> float:
@@ -112,10 +118,12 @@ class World:
         env.process(self._monitor(sample_interval))
         env.run(until=duration)
         if not drain:
+            self._sample()
             return duration
         limit = duration + max_drain
         while self.busy() and env.now < limit:
             if env.peek() == math.inf:
                 break   # nothing can happen any more
             env.run(until=min(env.now + sample_interval, limit))
+        self._sample()   # the state the run ended in
         return env.now
