@@ -14,9 +14,42 @@ and a retry adds more of it — which is how a retry storm feeds itself.
 
 from __future__ import annotations
 
-import simpy
+from collections import deque
+
+from simpy.events import Event
 
 OK = "ok"
+
+
+class WorkerPool:
+    """A service's workers and its FIFO wait queue.
+
+    Like ``simpy.Resource`` but leaner: taking a free worker costs no event
+    at all, and a released worker is handed straight to the longest waiter.
+    """
+
+    __slots__ = ("env", "capacity", "count", "queue")
+
+    def __init__(self, env, capacity: int):
+        self.env = env
+        self.capacity = capacity
+        self.count = 0          # busy workers
+        self.queue = deque()    # events of requests waiting for a worker
+
+    def acquire(self):
+        """``None`` if a worker was free, else an event that fires when one is."""
+        if self.count < self.capacity:
+            self.count += 1
+            return None
+        ev = Event(self.env)
+        self.queue.append(ev)
+        return ev
+
+    def release(self) -> None:
+        if self.queue:
+            self.queue.popleft().succeed()   # the worker passes on: count unchanged
+        else:
+            self.count -= 1
 
 
 class CircuitBreakerState:
@@ -70,7 +103,7 @@ class Service:
         self.world = world
         self.env = world.env
         self.name = name
-        self.pool = simpy.Resource(world.env, capacity=attrs["workers"])
+        self.pool = WorkerPool(world.env, attrs["workers"])
         self.queue_capacity = attrs["queue_capacity"]
         self.service_time = world.rng.sampler(f"service_time:{name}", attrs["service_time"])
         self.coin = world.rng.uniform(f"errors:{name}")
@@ -92,12 +125,11 @@ class Service:
                 and len(pool.queue) >= self.queue_capacity):
             rec.close_span(sid, arrived, "rejected")
             return "rejected"
-        req = pool.request()
-        yield req
-        try:
-            status = yield from self.work(ctx.child(sid) if sid >= 0 else ctx, arrived)
-        finally:
-            pool.release(req)
+        wait = pool.acquire()
+        if wait is not None:
+            yield wait
+        status = yield from self.work(ctx.child(sid) if sid >= 0 else ctx, arrived)
+        pool.release()
         rec.close_span(sid, env.now, status)
         return status
 
@@ -176,8 +208,18 @@ class Call:
             rec.close_span(sid, env.now, "timeout")
             return "timeout"
         remote = env.process(self._remote(ctx.child(sid) if sid >= 0 else ctx))
-        yield remote | env.timeout(self.timeout)
-        status = remote.value if remote.triggered else "timeout"
+        # Race the answer against the timer. Plain callbacks on one event
+        # are much cheaper than a SimPy condition (``remote | timer``).
+        first = Event(env)
+
+        def settle(ev):
+            if not first.triggered:
+                first.succeed(ev)
+
+        remote.callbacks.append(settle)
+        env.timeout(self.timeout).callbacks.append(settle)
+        winner = yield first
+        status = remote.value if winner is remote else "timeout"
         rec.close_span(sid, env.now, status)
         return status
 
