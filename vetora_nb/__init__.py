@@ -5,18 +5,21 @@ drive identical seeded :class:`Traffic` through it with :func:`simulate`,
 inject faults, and read the measured :class:`Result`.
 """
 
-from . import scenarios, theory
+from . import exercises, scenarios, theory
 from .architecture import Architecture, CircuitBreaker
 from .distributions import Constant, Distribution, Exponential, LogNormal, Uniform
 from .faults import BrokerOutage, ErrorRate, NetworkPartition, Outage, Slowdown
 from .results import Result, compare
 from .simulation import simulate
+from .sweep import sweep
 from .traffic import Traffic
+
+from . import patterns  # noqa: E402  (after the names it builds on)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Architecture", "CircuitBreaker", "Constant", "Distribution", "Exponential", "LogNormal",
     "Uniform", "Traffic", "Outage", "Slowdown", "ErrorRate", "NetworkPartition", "BrokerOutage",
-    "simulate", "Result", "compare", "scenarios", "theory",
+    "simulate", "Result", "compare", "scenarios", "theory", "patterns", "sweep", "exercises",
 ]
