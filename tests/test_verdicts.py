@@ -53,3 +53,21 @@ def test_a_slow_downstream_cascades_into_rr_callers_but_not_into_the_ed_producer
     assert ed1["error_rate"] == 0
     assert np.isclose(ed1["p99"], ed0["p99"], rtol=0.05)   # the producer does not feel it
     assert ed1["e2e_p99"] > 10 * ed0["e2e_p99"]            # ...but the effects are late
+
+
+# -- the live scorecard: every verdict holds as framed and flips under its condition --
+
+@pytest.mark.parametrize("seed", (1, 2))
+@pytest.mark.parametrize("dimension", list(vn.verdicts.DIMENSIONS))
+def test_each_verdict_holds_and_flips_under_its_condition(dimension, seed):
+    v = vn.verdicts.DIMENSIONS[dimension](seed=seed)
+    assert v.holds, str(v)
+    assert v.flips, str(v)
+
+
+def test_the_scorecard_has_one_row_per_dimension():
+    card = vn.verdicts.scorecard(seed=3, dimensions=["coupling", "latency"])
+    assert list(card.index) == ["coupling", "latency"]
+    assert {"verdict", "winner", "holds", "flip_winner", "flips"} <= set(card.columns)
+    with pytest.raises(KeyError, match="dimensions"):
+        vn.verdicts.scorecard(dimensions=["speed"])

@@ -14,12 +14,12 @@ from .simulation import simulate
 from .sweep import sweep
 from .traffic import Traffic
 
-from . import patterns  # noqa: E402  (after the names it builds on)
+from . import patterns, verdicts  # noqa: E402  (after the names they build on)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Architecture", "CircuitBreaker", "Constant", "Distribution", "Exponential", "LogNormal",
     "Uniform", "Traffic", "Outage", "Slowdown", "ErrorRate", "NetworkPartition", "BrokerOutage",
-    "simulate", "Result", "compare", "scenarios", "theory", "patterns", "sweep", "exercises",
+    "simulate", "Result", "compare", "scenarios", "theory", "patterns", "sweep", "exercises", "verdicts",
 ]
