@@ -53,6 +53,8 @@ class Result:
         self.call_attempts = {f"{c.caller.name}->{c.callee.name}": c.attempts for c in world.calls}
         self.redelivered = sum(g.redelivered for g in world.groups)
         self.failed_publishes = sum(s.failed_publishes for s in world.streams.values())
+        #: ``{(group, stream): [owning instance of partition 0, 1, ...]}``
+        self.assignment = {(g.name, g.stream.name): list(g.owner) for g in world.groups}
 
     @staticmethod
     def _count_lost(world) -> int:
@@ -86,18 +88,23 @@ class Result:
         """Throughput and errors per second at the entry, in sampling bins."""
         req = self.requests
         dt = self.sample_interval
-        edges = np.arange(0.0, self.end_time + dt, dt)
-        if len(edges) < 2:
-            edges = np.array([0.0, dt])
+        # Bins of width dt up to the end of the run; the last one may be
+        # shorter, and its rate is divided by its real width.
+        edges = np.append(np.arange(0.0, self.end_time, dt), self.end_time)
+        if len(edges) > 2 and edges[-1] - edges[-2] < dt / 2:
+            edges = np.delete(edges, -2)   # fold a sliver into the bin before it
+        if len(edges) < 2 or edges[-1] <= edges[-2]:
+            edges = np.array([0.0, max(dt, self.end_time)])
+        widths = np.diff(edges)
         done = req.dropna(subset=["end"])
         frames = []
         for metric, sel in (("throughput", done["status"] == "ok"), ("errors", done["status"] != "ok")):
             counts, _ = np.histogram(done.loc[sel, "end"], bins=edges)
             frames.append(pd.DataFrame({"time": edges[:-1], "node": "requests", "metric": metric,
-                                        "value": counts / dt}))
+                                        "value": counts / widths}))
         counts, _ = np.histogram(req["start"], bins=edges)
         frames.append(pd.DataFrame({"time": edges[:-1], "node": "requests", "metric": "arrivals",
-                                    "value": counts / dt}))
+                                    "value": counts / widths}))
         return pd.concat(frames, ignore_index=True)
 
     def metric(self, metric: str, node: str | None = None) -> pd.DataFrame:

@@ -111,6 +111,7 @@ class ConsumerGroup:
         self.wakers = [None] * self.instances
         self.seen: set[int] = set()            # applied event ids (idempotent only)
         self.dlq_depth = 0
+        self.busy = 0                          # instances processing right now
         self.processed = 0
         self.redelivered = 0
         self.joined = self.start_at <= 0
@@ -236,7 +237,9 @@ class ConsumerGroup:
             if self.idempotent and eid in self.seen:
                 position[p] += 1   # already applied: acknowledge, do nothing
                 continue
+            self.busy += 1
             yield from self._process(p, row, eid)
+            self.busy -= 1
             if env.now - last_commit >= self.commit_interval:
                 self._commit(parts)
                 last_commit = env.now

@@ -94,6 +94,7 @@ class World:
         for grp in self.groups:
             rec.sample(t, grp.name, "consumer_lag", grp.lag())
             rec.sample(t, grp.name, "dlq_depth", grp.dlq_depth)
+            rec.sample(t, grp.name, "busy_instances", grp.busy)
             for p in range(grp.stream.partitions):
                 rec.sample(t, f"{grp.name}/{grp.stream.name}/p{p}", "partition_lag", grp.partition_lag(p))
         for c in self.calls:

@@ -12,10 +12,10 @@ answer*. Graded test cells call :func:`expect`, which raises
 >>> @ex.register("99.double", kind="measurement", hint="Twice the input.", defaults={"x": 2})
 ... def _double(answer, *, x):
 ...     return ex.close(answer, 2 * x, rel=0.01)
->>> ex.check("99.double", 4)
+>>> bool(ex.check("99.double", 4))
 ✅ Correct.
 True
->>> ex.check("99.double", 5)
+>>> bool(ex.check("99.double", 5))
 ❌ Not yet (too high). Hint: Twice the input.
 False
 
@@ -54,6 +54,9 @@ class Outcome:
 
     def __bool__(self) -> bool:
         return self.passed
+
+    def _ipython_display_(self) -> None:
+        """Show nothing: :func:`check` has already printed the verdict."""
 
 
 @dataclass(frozen=True)
@@ -121,8 +124,11 @@ def judge(exercise_id: str, answer, **params) -> Outcome:
         return Outcome(False, f"the answer could not be used: {err}")
 
 
-def check(exercise_id: str, answer, **params) -> bool:
-    """Tell the student whether ``answer`` is right, with a hint if not."""
+def check(exercise_id: str, answer, **params) -> Outcome:
+    """Tell the student whether ``answer`` is right, with a hint if not.
+
+    Returns the :class:`Outcome` (true when right), which a notebook does
+    not display: the printed line is the feedback."""
     ex = _get(exercise_id)
     out = judge(exercise_id, answer, **params)
     if out.passed:
@@ -130,7 +136,7 @@ def check(exercise_id: str, answer, **params) -> bool:
     else:
         why = f" ({out.reason})" if out.reason else ""
         print(f"❌ Not yet{why}. Hint: {ex.hint}")
-    return out.passed
+    return out
 
 
 def expect(exercise_id: str, answer, **params) -> None:
