@@ -5,7 +5,7 @@ drive identical seeded :class:`Traffic` through it with :func:`simulate`,
 inject faults, and read the measured :class:`Result`.
 """
 
-from . import exercises, scenarios, theory
+from . import exercises, measures, scenarios, theory
 from .architecture import Architecture, CircuitBreaker
 from .distributions import Constant, Distribution, Exponential, LogNormal, Uniform
 from .faults import BrokerOutage, ErrorRate, NetworkPartition, Outage, Slowdown
@@ -21,5 +21,5 @@ __version__ = "0.1.0"
 __all__ = [
     "Architecture", "CircuitBreaker", "Constant", "Distribution", "Exponential", "LogNormal",
     "Uniform", "Traffic", "Outage", "Slowdown", "ErrorRate", "NetworkPartition", "BrokerOutage",
-    "simulate", "Result", "compare", "scenarios", "theory", "patterns", "sweep", "exercises", "verdicts",
+    "simulate", "Result", "compare", "scenarios", "theory", "patterns", "sweep", "exercises", "verdicts", "measures",
 ]
