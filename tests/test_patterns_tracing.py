@@ -94,7 +94,7 @@ def test_rr_trace_is_one_synchronous_tree(rr):
     shapes = tracing.trace_shapes(rr, ok_traces)
     assert len(shapes) == len(ok_traces) > 500
     # it finishes when the root finishes: nothing outlives the answer
-    assert (shapes["tail"] == 0).all() and (shapes["leaves_after_root"] == 0).all()
+    assert (shapes["after_answer"] == 0).all() and (shapes["leaves_after_root"] == 0).all()
     assert (shapes["depth"] == 2).all() and (shapes["consumer_spans"] == 0).all()
     # every child lies inside its parent
     sp = spans.set_index("span_id")
@@ -112,7 +112,7 @@ def test_ed_trace_fans_out_and_finishes_after_the_root(ed):
     assert len(shapes) == len(ok_traces) > 500
     # one branch per consumer group, each finishing after the producer answered
     assert (shapes["branches"] == 4).all() and (shapes["consumer_spans"] == 4).all()
-    assert (shapes["leaves_after_root"] == 4).all() and (shapes["tail"] > 0).all()
+    assert (shapes["leaves_after_root"] == 4).all() and (shapes["after_answer"] > 0).all()
     # ... and finishing at different times
     assert (shapes["finish_spread"] > 0).mean() > 0.99
     # the trace lasts until the request settled

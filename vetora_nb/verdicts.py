@@ -165,16 +165,7 @@ def observability(seed: int = 0, rate: float = 50.0, duration: float = 20.0,
                 arch.graph.edges[stream, group]["propagate_context"] = False
         res = simulate(arch, Traffic.poisson(rate), duration=duration, seed=seed,
                        faults=[ErrorRate("shipping", 0, duration, error_rate)])
-        ev = res.events
-        failed = set(res.requests.loc[res.requests["status"] != "ok", "request_id"])
-        failed |= set(ev.loc[ev["outcome"] == "dlq", "request_id"])
-        if not failed:
-            return float("nan")
-        hits = 0
-        for rid in sorted(failed):
-            rc = _tracing.root_cause(res, int(rid))
-            hits += rc.service == "shipping" and rc.kind in ("failed", "effect_failed")
-        return hits / len(failed)
+        return _tracing.traced_share(res, "shipping")["share"]
 
     return _verdict("observability", RR, "failures traced to their root cause", "higher",
                     found(RR, False), found(ED, False),

@@ -23,9 +23,9 @@ debugging session has to work with:
 >>> ed = vn.simulate(vn.scenarios.order_placed("ed"), traffic, duration=2, seed=3)
 >>> shape_rr = tracing.trace_shape(rr, 0)
 >>> shape_ed = tracing.trace_shape(ed, 0)
->>> shape_rr["leaves_after_root"], shape_rr["tail"]
+>>> shape_rr["leaves_after_root"], shape_rr["after_answer"]
 (0, 0.0)
->>> shape_ed["leaves_after_root"], shape_ed["tail"] > 0
+>>> shape_ed["leaves_after_root"], shape_ed["after_answer"] > 0
 (4, True)
 >>> tracing.trace(ed, 0)[["depth", "service", "operation", "is_consumer"]].head(3)
    depth    service             operation  is_consumer
@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["trace", "critical_path", "root_cause", "trace_shape", "trace_shapes",
-           "RootCause", "CONSUME", "PUBLISH", "CALL", "HANDLE"]
+           "failures", "diagnose", "traced_share", "RootCause", "CONSUME", "PUBLISH", "CALL", "HANDLE"]
 
 HANDLE, CALL, PUBLISH, CONSUME = "handle", "call ", "publish ", "consume "
 
@@ -232,7 +232,7 @@ def _shape(tree: _Tree) -> dict:
         "finish_spread": max(leaf_ends) - min(leaf_ends),
         "leaves_after_root": sum(e > root_end for e in leaf_ends),
         "duration": trace_end - min(tree.start.values()),
-        "tail": trace_end - root_end,
+        "after_answer": trace_end - root_end,
     }
 
 
@@ -246,7 +246,7 @@ def trace_shape(result, trace_id: int) -> dict:
     - ``finish_spread``: last end minus first end among the leaves — how
       far apart the branches finish;
     - ``leaves_after_root``: leaves that end after the root answered, and
-      ``tail``: trace end minus root end (both 0 for a synchronous tree);
+      ``after_answer``: trace end minus root end (both 0 for a synchronous tree);
     - ``duration``: first start to last end.
     """
     return _shape(_tree(result, trace_id))
@@ -416,3 +416,69 @@ def root_cause(result, request_id: int) -> RootCause:
         operation=tree.operation[culprit], status=tree.status[culprit], span_id=int(culprit),
         duration=tree.end[culprit] - tree.start[culprit], path=path[::-1], missing=missing,
         visible_end=max(tree.end.values()), settled_at=float(row["settled_at"]))
+
+
+# ---------------------------------------------------------------------------
+# How many failures a trace explains
+# ---------------------------------------------------------------------------
+
+def failures(result) -> pd.DataFrame:
+    """Every failure of a run, one row per request: ``request_id, trace_id,
+    start, kind, sampled``. ``kind`` is ``'request failed'`` (the caller got
+    an error) or ``'effect failed'`` (the caller got "ok" but a consumer
+    dead-lettered the request's event); ``sampled`` says whether the
+    request's trace was recorded."""
+    req = result.requests
+    failed = set(req.loc[~req["status"].isin(["ok", "in_flight"]), "request_id"].astype(int))
+    ev = result.events
+    dlq = set(ev.loc[ev["outcome"] == "dlq", "request_id"].astype(int)) if len(ev) else set()
+    ids = sorted(failed | dlq)
+    rows = req.set_index("request_id").loc[ids] if ids else req.iloc[0:0].set_index("request_id")
+    traced = set(result.spans["trace_id"].unique())
+    out = pd.DataFrame({
+        "request_id": np.asarray(ids, dtype=int),
+        "trace_id": rows["trace_id"].to_numpy(int) if ids else np.empty(0, int),
+        "start": rows["start"].to_numpy(float) if ids else np.empty(0),
+        "kind": ["request failed" if i in failed else "effect failed" for i in ids],
+    })
+    out["sampled"] = out["trace_id"].isin(traced)
+    return out
+
+
+def _pick(frame: pd.DataFrame, limit: int | None) -> pd.DataFrame:
+    if limit is None or len(frame) <= limit:
+        return frame
+    return frame.iloc[np.linspace(0, len(frame) - 1, int(limit)).round().astype(int)]
+
+
+def diagnose(result, service: str, limit: int | None = None) -> pd.DataFrame:
+    """Walk every failure's trace to its root cause (at most ``limit``
+    failures, evenly spread over the run). One row per failure:
+    ``request_id, kind, sampled, blamed, operation, found, complete,
+    hidden_groups`` — ``blamed`` is the service :func:`root_cause` names
+    (empty when the trace was not sampled), ``found`` whether it is
+    ``service`` and a failure (not merely the slowest span), ``complete``
+    whether the whole request is in its own trace, ``hidden_groups`` the
+    consumer groups whose work is missing from it."""
+    rows = []
+    for f in _pick(failures(result), limit).itertuples(index=False):
+        if not f.sampled:
+            rows.append((f.request_id, f.kind, False, "", "", False, False, ""))
+            continue
+        rc = root_cause(result, int(f.request_id))
+        hidden = ", ".join(sorted(set(rc.missing["group"]))) if len(rc.missing) else ""
+        found = rc.service == service and rc.kind in ("failed", "effect_failed")
+        rows.append((f.request_id, f.kind, True, rc.service, rc.operation, found, rc.complete, hidden))
+    return pd.DataFrame(rows, columns=["request_id", "kind", "sampled", "blamed", "operation", "found",
+                                       "complete", "hidden_groups"])
+
+
+def traced_share(result, service: str, limit: int | None = None) -> dict:
+    """How many failures a trace explains: ``failures, examined, sampled,
+    found, share`` (found / examined; NaN without failures)."""
+    total = len(failures(result))
+    d = diagnose(result, service, limit)
+    n = len(d)
+    return {"failures": total, "examined": n, "sampled": int(d["sampled"].sum()) if n else 0,
+            "found": int(d["found"].sum()) if n else 0,
+            "share": float(d["found"].mean()) if n else float("nan")}
