@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test install bench clean
+.PHONY: lab test install bench clean student grade
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,23 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Coursework (docs/instructors.md):
+#   make student                          -> student edition of notebooks/ in build/student/
+#   make grade SUBMISSIONS=DIR            -> grades/grades.csv + grades/feedback/<student>.md
+# SOURCE, COURSE_SEED, TIMEOUT (s per notebook) and JOBS can be set the same way.
+SOURCE      ?= notebooks/
+COURSE_SEED ?= 0
+TIMEOUT     ?= 300
+JOBS        ?= 1
+
+student: $(STAMP)
+	$(BIN)/python -m vetora_nb.coursework student $(SOURCE) build/student/ --course-seed $(COURSE_SEED)
+
+grade: $(STAMP)
+	$(if $(SUBMISSIONS),,$(error set SUBMISSIONS to the folder of submissions, e.g. make grade SUBMISSIONS=submissions/))
+	$(BIN)/python -m vetora_nb.coursework grade $(SUBMISSIONS) --source $(SOURCE) --out grades/ \
+		--course-seed $(COURSE_SEED) --timeout $(TIMEOUT) --jobs $(JOBS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/engine.py
