@@ -45,7 +45,7 @@ FIXTURE_NOTEBOOK = REPO_ROOT / "tests" / "fixtures" / "slider_demo.ipynb"
 
 # Real notebooks that must work in the browser with a slider driving a plot.
 # An entry whose file does not exist yet is skipped, not failed.
-BROWSER_NOTEBOOKS = ["00_start_here.ipynb"]
+BROWSER_NOTEBOOKS = ["00_start_here.ipynb", "07_temporal_coupling.ipynb", "10_sagas.ipynb"]
 
 CHROMIUM_ARGS = [
     "--headless",
