@@ -179,6 +179,10 @@ class FaultSchedule:
         # Plain dicts: a lookup for an unfaulted node must not insert a key.
         self.down, self.slow, self.errors, self.cuts = map(dict, (self.down, self.slow, self.errors, self.cuts))
 
+    def touches(self, node: str) -> bool:
+        """Does any outage, slowdown or error window name ``node``?"""
+        return node in self.down or node in self.slow or node in self.errors
+
     def is_down(self, node: str, t: float) -> bool:
         for s, e in self.down.get(node, ()):
             if s <= t < e:

@@ -109,6 +109,8 @@ class Service:
         self.coin = world.rng.uniform(f"errors:{name}")
         self.error_rate = attrs["error_rate"]
         self.parallel = attrs["fanout"] == "parallel"
+        # Most nodes have no fault at all: skip every fault look-up for them.
+        self.faulted = world.faults.touches(name)
         self.calls: list[Call] = []
         self.publishes: list = []   # Stream runtimes, filled in by the world
 
@@ -117,7 +119,7 @@ class Service:
         env, rec = self.env, self.world.rec
         arrived = env.now
         sid = rec.open_span(ctx, self.name, operation, arrived)
-        if self.world.faults.is_down(self.name, arrived):
+        if self.faulted and self.world.faults.is_down(self.name, arrived):
             rec.close_span(sid, arrived, "unavailable")
             return "unavailable"
         pool = self.pool
@@ -136,14 +138,18 @@ class Service:
     def work(self, ctx, arrived: float):
         """The handler body, shared by requests and consumed events:
         service time, then the synchronous calls, then the publications."""
-        env, faults, name = self.env, self.world.faults, self.name
-        now = env.now
-        if faults.is_down(name, now):
-            return "unavailable"
-        yield env.timeout(self.service_time() * faults.slowdown(name, now))
-        if faults.crashed_between(name, arrived, env.now):
-            return "unavailable"  # the process died with the request in it
-        p = faults.error_rate(name, now, self.error_rate)
+        env = self.env
+        if self.faulted:
+            faults, name, now = self.world.faults, self.name, env.now
+            if faults.is_down(name, now):
+                return "unavailable"
+            yield env.timeout(self.service_time() * faults.slowdown(name, now))
+            if faults.crashed_between(name, arrived, env.now):
+                return "unavailable"  # the process died with the request in it
+            p = faults.error_rate(name, now, self.error_rate)
+        else:
+            yield env.timeout(self.service_time())
+            p = self.error_rate
         if p and self.coin() < p:
             return "error"
         if self.calls:
