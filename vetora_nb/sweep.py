@@ -22,14 +22,39 @@ calls are spread out: in this process (the default), over local processes
 
 from __future__ import annotations
 
+import functools
 import itertools
 from typing import Callable, Mapping
 
 import pandas as pd
 
+from .architecture import Architecture
 from .results import Result
 
-__all__ = ["sweep", "grid_points"]
+__all__ = ["sweep", "grid_points", "order_placed_run", "architecture_run"]
+
+
+def order_placed_run(style: str, rate: float, seed: int, duration: float = 10.0, **scenario) -> dict:
+    """One run of the order example: a ready-made ``fn`` for :func:`sweep`.
+
+    It lives in the package (not a notebook cell) so that worker processes
+    and Dask workers can import it.
+    """
+    from . import scenarios
+    from .simulation import simulate
+    from .traffic import Traffic
+
+    arch = scenarios.order_placed(style, **scenario)
+    return simulate(arch, Traffic.poisson(rate), duration=duration, seed=seed).summary()
+
+
+def architecture_run(architecture: Architecture, rate: float, seed: int, duration: float = 10.0) -> dict:
+    """One run of ``architecture`` at Poisson ``rate``: what :func:`sweep`
+    calls when it is given an architecture instead of a function."""
+    from .simulation import simulate
+    from .traffic import Traffic
+
+    return simulate(architecture, Traffic.poisson(rate), duration=duration, seed=seed).summary()
 
 
 def grid_points(grid: Mapping[str, list]) -> list[dict]:
@@ -52,17 +77,26 @@ def _row(fn, point, seed) -> dict:
     return {**point, "seed": seed, **out}
 
 
-def sweep(fn: Callable, grid: Mapping[str, list], seeds=(0,), *, processes: int | None = None,
-          client=None, progress: bool = True) -> pd.DataFrame:
+def sweep(fn: Callable | Architecture, grid: Mapping[str, list], seeds=(0,), *,
+          processes: int | None = None, client=None, progress: bool = True) -> pd.DataFrame:
     """Run ``fn`` over ``grid`` x ``seeds``; one row per call.
+
+    ``fn`` may also be an :class:`~vetora_nb.architecture.Architecture`: each
+    point then simulates it at Poisson ``rate`` (and ``duration``) and the
+    row holds the run's ``summary()``.
 
     ``processes`` > 1 spreads the calls over local worker processes
     (``fn`` must then be importable, not defined in a notebook cell);
     ``client`` (a ``dask.distributed.Client``) runs them on that cluster.
     ``progress`` shows a progress bar (``tqdm.auto``) when it is installed.
     """
+    if isinstance(fn, Architecture):
+        unknown = set(grid) - {"rate", "duration"}
+        if unknown:
+            raise ValueError(f"grid: an architecture sweeps 'rate' and 'duration' only, not {sorted(unknown)}")
+        fn = functools.partial(architecture_run, fn)
     if not callable(fn):
-        raise TypeError(f"fn must be callable, got {fn!r}")
+        raise TypeError(f"fn must be callable or a vn.Architecture, got {fn!r}")
     seeds = list(seeds)
     if not seeds:
         raise ValueError("seeds must not be empty")
