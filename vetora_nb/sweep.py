@@ -41,11 +41,8 @@ def order_placed_run(style: str, rate: float, seed: int, duration: float = 10.0,
     and Dask workers can import it.
     """
     from . import scenarios
-    from .simulation import simulate
-    from .traffic import Traffic
 
-    arch = scenarios.order_placed(style, **scenario)
-    return simulate(arch, Traffic.poisson(rate), duration=duration, seed=seed).summary()
+    return architecture_run(scenarios.order_placed(style, **scenario), rate, seed, duration)
 
 
 def architecture_run(architecture: Architecture, rate: float, seed: int, duration: float = 10.0) -> dict:

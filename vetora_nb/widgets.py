@@ -67,7 +67,7 @@ from .traffic import Traffic
 
 __all__ = ["Panel", "ComparisonPanel", "outage_panel", "slowdown_panel", "trace_panel",
            "CONTROL_GROUPS", "PLOTS", "DEFAULT_DURATION", "slider", "dropdown", "checkbox",
-           "control_columns", "table_html"]
+           "control_columns", "table_html", "run_duration"]
 
 #: Simulated seconds per run unless a panel is told otherwise: long enough for
 #: a fault window and its recovery, short enough to redraw in under a second.
@@ -87,6 +87,13 @@ CONTROL_WIDTH = "330px"
 # ---------------------------------------------------------------------------
 # Controls, and how a panel lays them out
 # ---------------------------------------------------------------------------
+
+def run_duration(duration) -> float:
+    """A panel's simulated seconds per run, checked: a number > 0."""
+    if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not duration > 0:
+        raise ValueError(f"duration must be a number > 0, got {duration!r}")
+    return float(duration)
+
 
 def slider(kind, *, description_width: str = DESCRIPTION_WIDTH, width: str = CONTROL_WIDTH, **kw):
     """A ``kind`` of slider (``W.IntSlider``, ``W.FloatRangeSlider``,
@@ -509,8 +516,7 @@ class ComparisonPanel(Panel):
             raise ValueError(f"plots: choose at least one of {PLOTS}")
         if latency not in ("caller", "e2e", "both", "overlay"):
             raise ValueError(f"latency must be 'caller', 'e2e', 'both' or 'overlay', got {latency!r}")
-        if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not duration > 0:
-            raise ValueError(f"duration must be a number > 0, got {duration!r}")
+        duration = run_duration(duration)
         unknown = [k for k in values if k not in PARAMS]
         if unknown:
             raise TypeError(f"ComparisonPanel got an unknown parameter {unknown[0]!r}; "

@@ -41,7 +41,7 @@ from ..faults import ErrorRate, Outage
 from ..patterns import coupling as _coupling
 from ..simulation import simulate
 from ..traffic import Traffic
-from ..widgets import Panel, checkbox, control_columns, slider, table_html
+from ..widgets import Panel, checkbox, control_columns, run_duration, slider, table_html
 
 __all__ = ["RR", "ED", "CONSUMER_COST", "consumers", "fanout_architecture", "consumer_faults",
            "fanout_run", "predicted_success", "run_row", "consumer_sweep", "sweep_figure",
@@ -258,8 +258,7 @@ class CouplingPanel(Panel):
     def __init__(self, *, duration: float = 10.0, seed: int = 7, rate: int = 100, consumers: int = 4,
                  error_rate: float = 0.2, down: bool = False, window: tuple | None = None,
                  run: bool = True):
-        if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not duration > 0:
-            raise ValueError(f"duration must be a number > 0, got {duration!r}")
+        duration = run_duration(duration)
         self.duration, self.seed = float(duration), seed
         if window is None:
             window = (round(self.duration * 0.4, 1), round(self.duration * 0.6, 1))

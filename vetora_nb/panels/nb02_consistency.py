@@ -40,7 +40,7 @@ from ..faults import Slowdown
 from ..patterns import consistency as _cons
 from ..simulation import simulate
 from ..traffic import Traffic
-from ..widgets import Panel, control_columns, slider, table_html
+from ..widgets import Panel, control_columns, run_duration, slider, table_html
 
 __all__ = ["RR", "ED", "GROUP", "consistency_architecture", "consistency_runs", "reads_of",
            "lag_sweep", "little_bound", "staleness_table", "staleness_figure", "lag_figure", "ryw_figure",
@@ -268,8 +268,7 @@ class ConsistencyPanel(Panel):
 
     def __init__(self, *, duration: float = 10.0, seed: int = 7, rate: int = 100, read_rate: int = 200,
                  slowdown: float = 1.0, partitions: int = 4, keys: int = 50, run: bool = True):
-        if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not duration > 0:
-            raise ValueError(f"duration must be a number > 0, got {duration!r}")
+        duration = run_duration(duration)
         self.duration, self.seed, self.keys = float(duration), seed, int(keys)
         controls = {
             "rate": _slider(W.IntSlider, value=rate, min=10, max=300, step=10, description="writes (req/s)",

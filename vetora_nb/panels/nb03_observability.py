@@ -42,7 +42,7 @@ from ..patterns import tracing as _tracing
 from ..patterns.tracing import diagnose, failures, traced_share  # noqa: F401  (the notebook's names)
 from ..simulation import simulate
 from ..traffic import Traffic
-from ..widgets import Panel, checkbox, control_columns, dropdown, slider, table_html
+from ..widgets import Panel, checkbox, control_columns, dropdown, run_duration, slider, table_html
 
 __all__ = ["RR", "ED", "with_propagation", "observability_runs", "failures", "diagnose", "traced_share",
            "shapes_table", "first_failure", "sampling_experiment", "sampling_figure", "waterfalls",
@@ -204,8 +204,7 @@ class TracePanel(Panel):
     def __init__(self, *, duration: float = 10.0, seed: int = 7, rate: int = 50, service: str = "shipping",
                  error_rate: float = 0.3, propagate: bool = True, trace_sample: float = 1.0,
                  trace_at: float | None = None, run: bool = True):
-        if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not duration > 0:
-            raise ValueError(f"duration must be a number > 0, got {duration!r}")
+        duration = run_duration(duration)
         self.duration, self.seed = float(duration), seed
         services = list(scenarios.DOWNSTREAM)
         controls = {

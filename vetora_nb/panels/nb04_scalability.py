@@ -43,7 +43,7 @@ from .. import scenarios, theory
 from ..faults import Slowdown
 from ..simulation import simulate
 from ..traffic import Traffic
-from ..widgets import Panel, control_columns, slider, table_html
+from ..widgets import Panel, control_columns, run_duration, slider, table_html
 
 __all__ = [
     "RR", "ED", "capacities", "work_done", "fulfilled_per_s", "throughput_point", "throughput_figure",
@@ -449,8 +449,7 @@ class ScalabilityPanel(Panel):
     def __init__(self, *, duration: float = 10.0, seed: int = 7, rate: int = 150, spike: float = 1.0,
                  spike_window: tuple | None = None, slowdown: float = 1.0, slow_window: tuple | None = None,
                  partitions: int = 4, instances: int | None = None, run: bool = True):
-        if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not duration > 0:
-            raise ValueError(f"duration must be a number > 0, got {duration!r}")
+        duration = run_duration(duration)
         self.duration, self.seed = float(duration), seed
         d = self.duration
         if spike_window is None:

@@ -40,7 +40,7 @@ from ..architecture import Architecture, CircuitBreaker
 from ..faults import ErrorRate, Outage, Slowdown
 from ..simulation import simulate
 from ..traffic import Traffic
-from ..widgets import Panel, checkbox, control_columns, slider, table_html
+from ..widgets import Panel, checkbox, control_columns, run_duration, slider, table_html
 
 __all__ = [
     "RR", "ED", "STREAM", "BREAKER_STATES", "shop", "window_failed_share", "refused_at_door", "failed_latency",
@@ -242,8 +242,7 @@ class FailurePanel(Panel):
                  slowdown: float = 1.0, error_rate: float = 0.0, window: tuple | None = None,
                  retries: int = 2, timeout: float = 0.5, breaker: bool = False, partitions: int = 4,
                  idempotent: bool = False, run: bool = True):
-        if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not duration > 0:
-            raise ValueError(f"duration must be a number > 0, got {duration!r}")
+        duration = run_duration(duration)
         self.duration, self.seed = float(duration), seed
         if window is None:
             window = (round(self.duration * 0.3), round(self.duration * 0.65))

@@ -41,7 +41,7 @@ from ..distributions import Distribution, Exponential, LogNormal, as_distributio
 from ..faults import Slowdown
 from ..simulation import simulate
 from ..traffic import Traffic
-from ..widgets import Panel, control_columns, dropdown, slider, table_html
+from ..widgets import Panel, control_columns, dropdown, run_duration, slider, table_html
 
 __all__ = [
     "RR", "ED", "STREAM", "VARIANTS", "latency_table", "broker_variant", "hop_point", "hop_figure",
@@ -328,8 +328,7 @@ class LatencyPanel(Panel):
     def __init__(self, *, duration: float = 10.0, seed: int = 7, rate: int = 100, slowdown: float = 1.0,
                  window: tuple | None = None, width: int = 4, mode: str = "parallel", partitions: int = 8,
                  run: bool = True):
-        if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not duration > 0:
-            raise ValueError(f"duration must be a number > 0, got {duration!r}")
+        duration = run_duration(duration)
         self.duration, self.seed = float(duration), seed
         if window is None:
             window = (round(self.duration * 0.3), round(self.duration * 0.6))

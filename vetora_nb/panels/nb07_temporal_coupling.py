@@ -36,7 +36,7 @@ from .. import scenarios, theory
 from ..faults import BrokerOutage, NetworkPartition, Outage
 from ..simulation import simulate
 from ..traffic import Traffic
-from ..widgets import Panel, control_columns, dropdown, slider, table_html
+from ..widgets import Panel, control_columns, dropdown, run_duration, slider, table_html
 from ..measures import blocking_window as _blocking_window  # noqa: F401
 from ..measures import consumer_capacity, error_rate_during, processing_backlog  # noqa: F401
 from ..measures import drain_time as measured_drain_time
@@ -271,8 +271,7 @@ class TemporalCouplingPanel(Panel):
     def __init__(self, *, duration: float = 16.0, seed: int = 7, rate: int = 100, fault: str = "outage",
                  service: str = "shipping", window: tuple | None = None, partitions: int = 4,
                  instances: int | None = None, run: bool = True):
-        if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not duration > 0:
-            raise ValueError(f"duration must be a number > 0, got {duration!r}")
+        duration = run_duration(duration)
         self.duration, self.seed = float(duration), seed
         services = list(scenarios.DOWNSTREAM)
         if window is None:

@@ -38,7 +38,7 @@ from ..engine.broker import partition_for
 from ..faults import ErrorRate, Outage
 from ..simulation import simulate
 from ..traffic import Traffic
-from ..widgets import KEY_SPACES, Panel, checkbox, control_columns, slider, table_html
+from ..widgets import KEY_SPACES, Panel, checkbox, control_columns, run_duration, slider, table_html
 
 __all__ = [
     "STREAM", "KEY_SPACES", "pipeline", "request_twin", "partition_for", "assignment", "order_report",
@@ -425,8 +425,7 @@ class OrderingPanel(Panel):
                  hot_key: float = 0.0, partitions: int = 4, instances: int = 4, crash: tuple | None = None,
                  commit_interval: float = 1.0, idempotent: bool = False, error_rate: float = 0.0,
                  service_time: float = 0.008, run: bool = True):
-        if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not duration > 0:
-            raise ValueError(f"duration must be a number > 0, got {duration!r}")
+        duration = run_duration(duration)
         self.duration, self.seed, self.service_time = float(duration), seed, service_time
         if crash is None:
             start = round(duration * 0.8) / 2             # 40% of the run, on the slider's 0.5 s steps

@@ -42,7 +42,7 @@ from ..patterns import consistency as _cq
 from ..patterns import event_sourcing as _es
 from ..simulation import simulate
 from ..traffic import Traffic
-from ..widgets import Panel, control_columns, dropdown, slider, table_html
+from ..widgets import Panel, control_columns, dropdown, run_duration, slider, table_html
 
 __all__ = ["STREAM", "READ_MODEL", "RETENTION_OPTIONS", "late_group", "run", "analyse",
            "predicted_catch_up", "log_figure", "state_figure", "time_travel_figure", "lag_figure",
@@ -402,8 +402,7 @@ class EventLogPanel(Panel):
 
     def __init__(self, *, duration: float = 30.0, seed: int = 9, keys: int = 20,
                  read_rate: float = 200.0, run: bool = True, **values):
-        if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not duration > 0:
-            raise ValueError(f"duration must be a number > 0, got {duration!r}")
+        duration = run_duration(duration)
         self.duration, self.seed, self.keys, self.read_rate = float(duration), seed, int(keys), read_rate
         d = self.duration
         step = 0.5 if d <= 30 else 1.0

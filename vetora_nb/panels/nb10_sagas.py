@@ -33,7 +33,7 @@ from matplotlib.figure import Figure
 
 from .. import plots as vp
 from ..patterns import sagas as _sagas
-from ..widgets import Panel, control_columns, slider
+from ..widgets import Panel, control_columns, run_duration, slider
 
 __all__ = ["STYLES", "STYLE_COLORS", "saga_steps", "run_both", "hop_counts", "failure_profile",
            "breakeven_broker_latency",
@@ -370,8 +370,7 @@ class SagaPanel(Panel):
     """
 
     def __init__(self, *, duration: float = 20.0, seed: int = 10, run: bool = True, **values):
-        if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not duration > 0:
-            raise ValueError(f"duration must be a number > 0, got {duration!r}")
+        duration = run_duration(duration)
         self.duration, self.seed = float(duration), seed
         start = {"rate": 50, "failure": 0.05, "broker_ms": 7.0, "network_ms": 1.0}
         unknown = [k for k in values if k not in start]

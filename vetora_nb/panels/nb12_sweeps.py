@@ -53,7 +53,7 @@ from ..faults import Slowdown
 from ..measures import consumer_capacity
 from ..simulation import simulate
 from ..traffic import Traffic
-from ..widgets import KEY_SPACES, Panel, control_columns, dropdown, slider
+from ..widgets import KEY_SPACES, Panel, control_columns, dropdown, run_duration, slider
 
 __all__ = [
     "RR", "ED", "METRICS", "KNEE_FACTOR", "KNEE_MAX_ERROR", "sweep_point", "capacity", "slowest",
@@ -501,8 +501,7 @@ class SweepPanel(Panel):
     def __init__(self, *, rates=(20, 40, 80, 160, 320, 640), partitions=(1, 2, 4), duration: float = 3.0,
                  seed: int = 7, metric: str = "e2e_p99", keys: int = 1000, hot_key: float = 0.0,
                  slowdown: float = 1.0, slow_service: str = "shipping", run: bool = True):
-        if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not duration > 0:
-            raise ValueError(f"duration must be a number > 0, got {duration!r}")
+        duration = run_duration(duration)
         rates = sorted(float(r) for r in rates)
         if len(rates) < 2 or rates[0] <= 0:
             raise ValueError(f"rates: need at least two offered loads > 0, got {rates!r}")
