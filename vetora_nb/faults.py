@@ -183,6 +183,10 @@ class FaultSchedule:
         """Does any outage, slowdown or error window name ``node``?"""
         return node in self.down or node in self.slow or node in self.errors
 
+    def touches_link(self, a: str, b: str) -> bool:
+        """Does any network partition cut the link between ``a`` and ``b``?"""
+        return frozenset((a, b)) in self.cuts
+
     def is_down(self, node: str, t: float) -> bool:
         for s, e in self.down.get(node, ()):
             if s <= t < e:
@@ -222,6 +226,8 @@ class FaultSchedule:
         return 1.0 - ok
 
     def is_cut(self, a: str, b: str, t: float) -> bool:
+        if not self.cuts:
+            return False   # the common case: no partition at all, no set to build
         for s, e in self.cuts.get(frozenset((a, b)), ()):
             if s <= t < e:
                 return True

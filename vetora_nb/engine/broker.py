@@ -43,32 +43,36 @@ class Stream:
         self.operation = f"publish {name}"
         self.failed_publishes = 0
 
-    def append(self, producer: str, ctx):
-        """Publish one event for ``ctx`` (a process body); returns a status.
+    def append(self, producer: str, ctx, done, attempt: int = 0) -> None:
+        """Publish one event for ``ctx``; ``done(status)`` once the broker acked or gave up.
 
         A producer that cannot reach the broker retries with backoff and
         then fails *visibly*: the request that wanted to publish fails.
         """
         env, rec, faults = self.env, self.world.rec, self.world.faults
-        status = OK
-        for attempt in range(self.publish_retries + 1):
-            if attempt:
-                yield env.timeout(0.05 * 2 ** (attempt - 1))
-            sid = rec.open_span(ctx, producer, self.operation, env.now)
-            if faults.is_cut(producer, self.name, env.now):
-                yield env.timeout(self.publish_timeout)
-                status = "timeout"
-            elif faults.is_down(self.name, env.now):
-                yield env.timeout(self.append_latency())
-                status = "broker_unavailable"
-            else:
-                yield env.timeout(self.append_latency())
+        now = env.now
+        sid = rec.open_span(ctx, producer, self.operation, now)
+        if faults.is_cut(producer, self.name, now):
+            delay, status = self.publish_timeout, "timeout"
+        elif faults.is_down(self.name, now):
+            delay, status = self.append_latency(), "broker_unavailable"
+        else:
+            delay, status = self.append_latency(), OK
+
+        def answered(_):
+            if status == OK:
                 self._write(ctx.child(sid) if sid >= 0 else ctx)
-                rec.close_span(sid, env.now, OK)
-                return OK
             rec.close_span(sid, env.now, status)
-        self.failed_publishes += 1
-        return status
+            if status == OK:
+                done(OK)
+            elif attempt < self.publish_retries:
+                retry = lambda _: self.append(producer, ctx, done, attempt + 1)  # noqa: E731
+                env.timeout(0.05 * 2 ** attempt).callbacks.append(retry)
+            else:
+                self.failed_publishes += 1
+                done(status)
+
+        env.timeout(delay).callbacks.append(answered)
 
     def _write(self, ctx) -> None:
         now = self.env.now
@@ -116,6 +120,11 @@ class ConsumerGroup:
         self.redelivered = 0
         self.joined = self.start_at <= 0
         self.operation = f"consume {stream.name}"
+        # No outage or cut on this consumer, its stream or the link between
+        # them: the consumer loop can skip every fault look-up.
+        faults = world.faults
+        self.faulted = (faults.touches(service.name) or faults.touches(stream.name)
+                        or faults.touches_link(stream.name, service.name))
 
     @property
     def active_instances(self) -> int:
@@ -126,7 +135,7 @@ class ConsumerGroup:
             self.env.process(self._join_later())
         for i in range(self.active_instances):
             parts = [p for p in range(self.stream.partitions) if self.owner[p] == i]
-            self.env.process(self._instance(i, parts))
+            self.env.timeout(0).callbacks.append(_Instance(self, i, parts).step)
 
     def _join_later(self):
         yield self.env.timeout(self.start_at)
@@ -152,10 +161,11 @@ class ConsumerGroup:
             self._wake(self.owner[p])
 
     def _wake(self, i: int) -> None:
+        """Wake instance ``i`` if it is idle (on the next tick, as a poll would)."""
         w = self.wakers[i]
         if w is not None:
             self.wakers[i] = None
-            w.succeed()
+            self.env.timeout(0).callbacks.append(w)
 
     def lag(self) -> int:
         return sum(len(r) - c for r, c in zip(self.rows, self.committed))
@@ -183,99 +193,143 @@ class ConsumerGroup:
             until = max(until, faults.cut_until(stream, svc, now))
         return until
 
-    def _instance(self, i: int, parts: list[int]):
-        env, rec, faults = self.env, self.world.rec, self.world.faults
-        svc = self.service
-        last_commit = last_check = env.now
-        rows, position, visible = self.rows, self.position, self.stream.visible
-        while True:
-            now = env.now
-            if faults.crashed_between(svc.name, last_check, now) or faults.is_down(svc.name, now):
-                # The instance died: uncommitted progress is forgotten.
-                for p in parts:
-                    if position[p] > self.committed[p]:
-                        self.redelivered += position[p] - self.committed[p]
-                    position[p] = self.committed[p]
-                    self.failures[p] = 0
-            last_check = now
-            until = self._blocked_until(now)
-            if until > now:
-                yield env.timeout(until - now)
-                continue
-            # The next event: the earliest visible head among owned partitions.
-            best, best_seen = -1, 0.0
-            for p in parts:
-                k = position[p]
-                if k < len(rows[p]):
-                    seen = visible[p][self.offsets[p][k]]
-                    if best < 0 or seen < best_seen:
-                        best, best_seen = p, seen
-            if best < 0:
-                # Idle. Like a polling consumer, commit on the interval
-                # timer, not at once: a crash right now still redelivers.
-                waker = self.wakers[i] = env.event()
-                if any(position[p] > self.committed[p] for p in parts):
-                    due = last_commit + self.commit_interval - now
-                    if due <= 0:
-                        self.wakers[i] = None
-                        self._commit(parts)
-                        last_commit = now
-                        continue
-                    yield waker | env.timeout(due)
-                    if self.wakers[i] is waker:
-                        self.wakers[i] = None
-                else:
-                    yield waker
-                continue
-            if best_seen > now:
-                yield env.timeout(best_seen - now)
-                continue
-            p = best
-            row = rows[p][position[p]]
-            eid = rec.d_event[row]
-            rec.d_attempts[row] += 1
-            if self.idempotent and eid in self.seen:
-                position[p] += 1   # already applied: acknowledge, do nothing
-                continue
-            self.busy += 1
-            yield from self._process(p, row, eid)
-            self.busy -= 1
-            if env.now - last_commit >= self.commit_interval:
-                self._commit(parts)
-                last_commit = env.now
-
-    def _process(self, p: int, row: int, eid: int):
+    def _process(self, inst, p: int, row: int, eid: int) -> None:
+        """Process one delivery; then ``inst`` takes its next step."""
         env, rec, faults = self.env, self.world.rec, self.world.faults
         svc = self.service
         ctx = self.world.event_context(eid, self.propagate)
         t0 = env.now
         sid = rec.open_span(ctx, svc.name, self.operation, t0)
-        status = yield from svc.work(ctx.child(sid) if sid >= 0 else ctx, t0)
-        if faults.crashed_between(svc.name, t0, env.now):
-            rec.close_span(sid, env.now, "crashed")
-            return   # redelivered after the restart
-        rec.close_span(sid, env.now, status)
-        if status == OK:
-            if rec.d_outcome[row] == "processed":
-                rec.d_duplicates[row] += 1   # at-least-once: the effect happened again
+
+        def worked(status):
+            if self.faulted and faults.crashed_between(svc.name, t0, env.now):
+                rec.close_span(sid, env.now, "crashed")
+                inst.processed()   # redelivered after the restart
+                return
+            rec.close_span(sid, env.now, status)
+            if status == OK:
+                if rec.d_outcome[row] == "processed":
+                    rec.d_duplicates[row] += 1   # at-least-once: the effect happened again
+                else:
+                    self._finish(row, "processed")
+                    self.processed += 1
+                if self.idempotent:
+                    self.seen.add(eid)
+                self.position[p] += 1
+                self.failures[p] = 0
             else:
-                self._finish(row, "processed")
-                self.processed += 1
-            if self.idempotent:
-                self.seen.add(eid)
-            self.position[p] += 1
-            self.failures[p] = 0
-            return
-        self.failures[p] += 1
-        if self.failures[p] >= self.max_attempts:
-            if rec.d_outcome[row] == "pending":
-                self._finish(row, "dlq")
-                self.dlq_depth += 1
-            self.position[p] += 1
-            self.failures[p] = 0
-        else:
-            yield env.timeout(self.retry_backoff * 2 ** (self.failures[p] - 1))
+                self.failures[p] += 1
+                if self.failures[p] < self.max_attempts:
+                    backoff = self.retry_backoff * 2 ** (self.failures[p] - 1)
+                    env.timeout(backoff).callbacks.append(inst.processed)
+                    return
+                if rec.d_outcome[row] == "pending":
+                    self._finish(row, "dlq")
+                    self.dlq_depth += 1
+                self.position[p] += 1
+                self.failures[p] = 0
+            inst.processed()
+
+        svc.work(ctx.child(sid) if sid >= 0 else ctx, t0, worked)
 
     def _finish(self, row: int, outcome: str) -> None:
         self.world.rec.finish_delivery(row, self.env.now, outcome)
         self.world.pending -= 1
+
+
+class _Instance:
+    """One consumer instance of a group: the partitions it owns and its loop.
+
+    The loop runs by callbacks: :meth:`step` takes steps until it has to wait
+    — for an event to become visible, for a fault to end, for new events
+    (idle), for the service to finish one — and leaves a callback that calls
+    it again. An idle instance with progress not yet committed waits for new
+    events *or* its commit timer, whichever comes first; ``token`` makes the
+    other one a no-op when it fires.
+    """
+
+    __slots__ = ("group", "i", "parts", "last_commit", "last_check", "token")
+
+    def __init__(self, group: ConsumerGroup, i: int, parts: list[int]):
+        self.group, self.i, self.parts = group, i, parts
+        self.last_commit = self.last_check = group.env.now
+        self.token = 0
+
+    def step(self, _=None) -> None:
+        g = self.group
+        env, rec, faults, svc = g.env, g.world.rec, g.world.faults, g.service
+        parts, rows, position, visible = self.parts, g.rows, g.position, g.stream.visible
+        while True:
+            now = env.now
+            if g.faulted:
+                if faults.crashed_between(svc.name, self.last_check, now) or faults.is_down(svc.name, now):
+                    # The instance died: uncommitted progress is forgotten.
+                    for p in parts:
+                        if position[p] > g.committed[p]:
+                            g.redelivered += position[p] - g.committed[p]
+                        position[p] = g.committed[p]
+                        g.failures[p] = 0
+                self.last_check = now
+                until = g._blocked_until(now)
+                if until > now:
+                    env.timeout(until - now).callbacks.append(self.step)
+                    return
+            # The next event: the earliest visible head among owned partitions.
+            best, best_seen = -1, 0.0
+            for p in parts:
+                k = position[p]
+                if k < len(rows[p]):
+                    seen = visible[p][g.offsets[p][k]]
+                    if best < 0 or seen < best_seen:
+                        best, best_seen = p, seen
+            if best < 0:
+                # Idle. Like a polling consumer, commit on the interval
+                # timer, not at once: a crash right now still redelivers.
+                if any(position[p] > g.committed[p] for p in parts):
+                    due = self.last_commit + g.commit_interval - now
+                    if due <= 0:
+                        g._commit(parts)
+                        self.last_commit = now
+                        continue
+                    self._idle(due)
+                else:
+                    self._idle(None)
+                return
+            if best_seen > now:
+                env.timeout(best_seen - now).callbacks.append(self.step)
+                return
+            p = best
+            row = rows[p][position[p]]
+            eid = rec.d_event[row]
+            rec.d_attempts[row] += 1
+            if g.idempotent and eid in g.seen:
+                position[p] += 1   # already applied: acknowledge, do nothing
+                continue
+            g.busy += 1
+            g._process(self, p, row, eid)
+            return
+
+    def processed(self, _=None) -> None:
+        """The service is done with a delivery (and any retry backoff)."""
+        g = self.group
+        g.busy -= 1
+        now = g.env.now
+        if now - self.last_commit >= g.commit_interval:
+            g._commit(self.parts)
+            self.last_commit = now
+        self.step()
+
+    def _idle(self, due) -> None:
+        """Wait for new events, and for the commit timer if ``due`` is set."""
+        self.token += 1
+        token = self.token
+
+        def wake(_):
+            if token == self.token:        # the first of the two to fire
+                self.token += 1
+                self.group.wakers[self.i] = None
+                self.step()
+
+        self.group.wakers[self.i] = wake
+        if due is not None:
+            self.group.env.timeout(due).callbacks.append(wake)

@@ -12,6 +12,7 @@ groups), so that ``settled_at`` — when the last effect finished — is known.
 from __future__ import annotations
 
 import math
+from array import array
 
 import numpy as np
 import pandas as pd
@@ -42,26 +43,43 @@ class Context:
         return Context(self.origin, self.trace_id, parent_span, self.key, self.sampled)
 
 
+def _floats():
+    return array("d")
+
+
+def _ints():
+    return array("q")
+
+
 class Recorder:
+    """Columns of a run, appended to as things happen.
+
+    Numbers go into ``array.array`` columns (8 bytes a value, against about
+    32 for a Python float in a list); strings, which are few and shared, into
+    lists. Only requests that caused events get settlement books, in dicts.
+    """
+
     def __init__(self):
         # requests
-        self.r_start, self.r_end, self.r_status, self.r_key, self.r_trace, self.r_entry = [], [], [], [], [], []
-        self.r_outstanding: list[int] = []   # event deliveries still owed
-        self.r_last_effect: list[float] = []
-        self.r_broken: list[bool] = []       # an effect was dead-lettered: never settles
+        self.r_start, self.r_end, self.r_status = _floats(), _floats(), []
+        self.r_key, self.r_trace = _ints(), _ints()
+        self.entry = None                     # the run's entry service
+        self.outstanding: dict[int, int] = {}     # request -> event deliveries still owed
+        self.last_effect: dict[int, float] = {}   # request -> when its last effect finished
+        self.broken: set[int] = set()             # an effect was dead-lettered: never settles
         # spans
-        self.s_trace, self.s_parent, self.s_service, self.s_op = [], [], [], []
-        self.s_start, self.s_end, self.s_status = [], [], []
+        self.s_trace, self.s_parent, self.s_service, self.s_op = _ints(), _ints(), [], []
+        self.s_start, self.s_end, self.s_status = _floats(), _floats(), []
         # events (one per append) and rows (one per event x group)
-        self.e_trace, self.e_stream, self.e_partition, self.e_offset = [], [], [], []
-        self.e_key, self.e_published, self.e_origin = [], [], []
-        self.e_parent, self.e_sampled = [], []
-        self.d_event, self.d_group, self.d_processed, self.d_attempts = [], [], [], []
-        self.d_outcome, self.d_duplicates = [], []
+        self.e_trace, self.e_stream, self.e_partition, self.e_offset = _ints(), [], _ints(), _ints()
+        self.e_key, self.e_published, self.e_origin = _ints(), _floats(), _ints()
+        self.e_parent, self.e_sampled = _ints(), array("b")
+        self.d_event, self.d_group, self.d_processed, self.d_attempts = _ints(), [], _floats(), _ints()
+        self.d_outcome, self.d_duplicates = [], _ints()
         self.n_traces = 0
         self.publish_failures = 0
         # time series samples: (time, node, metric, value)
-        self.ts_time, self.ts_node, self.ts_metric, self.ts_value = [], [], [], []
+        self.ts_time, self.ts_node, self.ts_metric, self.ts_value = _floats(), [], [], _floats()
 
     # -- requests -------------------------------------------------------------
     def new_trace(self) -> int:
@@ -70,23 +88,19 @@ class Recorder:
 
     def begin_request(self, t, key, entry, sampled) -> Context:
         rid = len(self.r_start)
-        trace = self.new_trace()
+        trace = self.n_traces
+        self.n_traces = trace + 1
+        self.entry = entry
         self.r_start.append(t)
         self.r_end.append(NAN)
         self.r_status.append("in_flight")
         self.r_key.append(key)
         self.r_trace.append(trace)
-        self.r_entry.append(entry)
-        self.r_outstanding.append(0)
-        self.r_last_effect.append(t)
-        self.r_broken.append(False)
         return Context(rid, trace, -1, key, sampled)
 
     def end_request(self, rid, t, status):
         self.r_end[rid] = t
         self.r_status[rid] = status
-        if t > self.r_last_effect[rid]:
-            self.r_last_effect[rid] = t
 
     # -- spans ----------------------------------------------------------------
     def open_span(self, ctx: Context, service, operation, t) -> int:
@@ -131,7 +145,8 @@ class Recorder:
         self.d_attempts.append(0)
         self.d_outcome.append("pending")
         self.d_duplicates.append(0)
-        self.r_outstanding[self.e_origin[eid]] += 1
+        origin = self.e_origin[eid]
+        self.outstanding[origin] = self.outstanding.get(origin, 0) + 1
         return row
 
     def finish_delivery(self, row, t, outcome):
@@ -139,11 +154,11 @@ class Recorder:
         if outcome == "processed":
             self.d_processed[row] = t
         origin = self.e_origin[self.d_event[row]]
-        self.r_outstanding[origin] -= 1
+        self.outstanding[origin] -= 1
         if outcome == "dlq":
-            self.r_broken[origin] = True
-        if t > self.r_last_effect[origin]:
-            self.r_last_effect[origin] = t
+            self.broken.add(origin)
+        if t > self.last_effect.get(origin, -1.0):
+            self.last_effect[origin] = t
 
     def sample(self, t, node, metric, value):
         self.ts_time.append(t)
@@ -153,39 +168,48 @@ class Recorder:
 
     # -- frames ---------------------------------------------------------------
     def requests_frame(self) -> pd.DataFrame:
-        start = np.asarray(self.r_start, float)
-        end = np.asarray(self.r_end, float)
-        status = np.asarray(self.r_status, object)
-        done = ~np.isnan(end)
-        settled_ok = done & (np.asarray(self.r_outstanding) == 0) & ~np.asarray(self.r_broken, bool)
-        settled = np.where(settled_ok, np.asarray(self.r_last_effect, float), np.nan)
+        start = np.array(self.r_start, float)
+        end = np.array(self.r_end, float)
+        # A request settles when it has its answer and every effect it caused
+        # was processed (none dead-lettered, none still owed): at the later
+        # of its answer and its last effect.
+        settled = end.copy()
+        if self.last_effect:
+            done = np.fromiter(self.last_effect, np.int64, len(self.last_effect))
+            last = np.fromiter(self.last_effect.values(), float, len(self.last_effect))
+            settled[done] = np.maximum(settled[done], last)   # NaN (no answer yet) stays NaN
+        unsettled = [r for r, n in self.outstanding.items() if n > 0] + list(self.broken)
+        if unsettled:
+            settled[np.asarray(unsettled, np.int64)] = np.nan
+        n = len(start)
         return pd.DataFrame({
-            "request_id": np.arange(len(start)),
-            "trace_id": np.asarray(self.r_trace, np.int64),
-            "entry": pd.Categorical(self.r_entry),
-            "key": np.asarray(self.r_key, np.int64),
+            "request_id": np.arange(n),
+            "trace_id": np.array(self.r_trace, np.int64),
+            "entry": pd.Categorical.from_codes(np.zeros(n, np.int8), [self.entry or "-"]),
+            "key": np.array(self.r_key, np.int64),
             "start": start,
             "end": end,
             "latency": end - start,
-            "status": status,
+            "status": np.asarray(self.r_status, object),
             "settled_at": settled,
             "e2e_latency": settled - start,
         })
 
     def spans_frame(self) -> pd.DataFrame:
+        parent = np.array(self.s_parent, np.int64)
         return pd.DataFrame({
-            "trace_id": np.asarray(self.s_trace, np.int64),
-            "span_id": np.arange(len(self.s_trace)),
-            "parent_id": pd.array([None if p < 0 else p for p in self.s_parent], dtype="Int64"),
+            "trace_id": np.array(self.s_trace, np.int64),
+            "span_id": np.arange(len(parent)),
+            "parent_id": pd.arrays.IntegerArray(parent, parent < 0),
             "service": np.asarray(self.s_service, object),
             "operation": np.asarray(self.s_op, object),
-            "start": np.asarray(self.s_start, float),
-            "end": np.asarray(self.s_end, float),
+            "start": np.array(self.s_start, float),
+            "end": np.array(self.s_end, float),
             "status": np.asarray(self.s_status, object),
         })
 
     def events_frame(self) -> pd.DataFrame:
-        ev = np.asarray(self.d_event, np.int64)
+        ev = np.array(self.d_event, np.int64)
 
         def col(values, dtype):
             return np.asarray(values, dtype)[ev] if len(ev) else np.asarray([], dtype)
@@ -200,16 +224,16 @@ class Recorder:
             "key": col(self.e_key, np.int64),
             "published_at": col(self.e_published, float),
             "group": np.asarray(self.d_group, object),
-            "processed_at": np.asarray(self.d_processed, float),
-            "attempts": np.asarray(self.d_attempts, np.int64),
+            "processed_at": np.array(self.d_processed, float),
+            "attempts": np.array(self.d_attempts, np.int64),
             "outcome": np.asarray(self.d_outcome, object),
-            "duplicates": np.asarray(self.d_duplicates, np.int64),
+            "duplicates": np.array(self.d_duplicates, np.int64),
         })
 
     def timeseries_frame(self) -> pd.DataFrame:
         return pd.DataFrame({
-            "time": np.asarray(self.ts_time, float),
+            "time": np.array(self.ts_time, float),
             "node": np.asarray(self.ts_node, object),
             "metric": np.asarray(self.ts_metric, object),
-            "value": np.asarray(self.ts_value, float),
+            "value": np.array(self.ts_value, float),
         })
