@@ -194,8 +194,10 @@ def figure_png(fig: Figure, dpi: float = 100, tight: bool = False) -> bytes:
     """The figure as PNG bytes (what a notebook shows). ``tight`` trims the
     white margins, at the cost of measuring the figure once more."""
     buf = io.BytesIO()
+    # Light compression: a panel redraws on every slider move, and zlib's
+    # default level costs several times more than it saves on a local link.
     fig.savefig(buf, format="png", dpi=dpi, facecolor="white", bbox_inches="tight" if tight else None,
-                pad_inches=0.08)
+                pad_inches=0.08, pil_kwargs={"compress_level": 1})
     return buf.getvalue()
 
 
@@ -450,7 +452,7 @@ def architecture(arch, faults=(), ax=None, *, title=None, legend=True) -> Figure
     fig, (ax,) = _axes_for(ax, 1, figsize=(max(5.2 if legend else 2.5, width / _UNITS_PER_INCH + 0.3),
                                            height / _UNITS_PER_INCH + 1.2))
     ax.set_axis_off()
-    ax.set_title(title if title is not None else arch.name, fontsize=11, color=INK, loc="left")
+    ax.set_title(title if title is not None else arch.name, fontsize=11, color=INK, loc="left", y=1.0)
     if graph.number_of_nodes() == 0:
         _note(ax, "empty architecture")
         return fig
@@ -663,7 +665,7 @@ def _latency_panel(a, runs, colors, views, kind, percentiles, title) -> None:
         heading = "Latency: caller (solid) and end-to-end (dashed)"
     else:
         heading = _VIEWS[views[0]][0]
-    a.set_title(heading, fontsize=10, loc="left", color=INK)
+    a.set_title(heading, fontsize=10, loc="left", color=INK, y=1.0)
     # First pass: the data, so that every histogram shares the same bins.
     series = []
     for view in views:
@@ -861,7 +863,7 @@ def timeseries(results, metrics=("throughput", "errors", "consumer_lag"), ax=Non
             node = next(iter(only))
             if node not in ("requests", "system"):
                 heading += f" — {node}"      # e.g. busy workers — orders
-        a.set_title(title if (title and i == 0) else heading, fontsize=9, loc="left", color=INK)
+        a.set_title(title if (title and i == 0) else heading, fontsize=9, loc="left", color=INK, y=1.0)
         for name, wide in series.items():
             styles = _line_styles(name, list(wide.columns), colors[name], len(series), prefix=len(runs) > 1)
             for node, (label, c, ls, lw) in zip(wide.columns, styles):
@@ -1024,7 +1026,7 @@ def _trace_length(frame) -> float:
 def _draw_trace(frame, labels_ax, ax, title, longest) -> None:
     labels_ax.set_axis_off()
     if frame.empty:
-        ax.set_title(title or "trace", fontsize=10, loc="left", color=INK)
+        ax.set_title(title or "trace", fontsize=10, loc="left", color=INK, y=1.0)
         _note(ax, "no spans recorded for this trace\n(was it sampled? see simulate(..., trace_sample=...))")
         return
     order = _span_rows(frame)
@@ -1072,7 +1074,7 @@ def _draw_trace(frame, labels_ax, ax, title, longest) -> None:
     ax.grid(False, axis="y")
     tid = frame["trace_id"].iloc[0]
     heading = f"trace {tid}: {len(frame)} spans over {format_ms(total / 1000)}"
-    ax.set_title(f"{title} — {heading}" if title else heading, fontsize=10, loc="left", color=INK)
+    ax.set_title(f"{title} — {heading}" if title else heading, fontsize=10, loc="left", color=INK, y=1.0)
 
 
 def _one_trace(spans: pd.DataFrame, trace_id) -> pd.DataFrame:
@@ -1184,7 +1186,7 @@ def scorecard(table, metrics=None, ax=None, *, title=None) -> Figure:
     fig, (ax,) = _axes_for(ax, 1, figsize=(2.4 + 1.55 * max(1, len(names)), 0.45 + 0.27 * (max(1, len(frame)) + 1)))
     ax.set_axis_off()
     if title:
-        ax.set_title(title, fontsize=10, loc="left", color=INK)
+        ax.set_title(title, fontsize=10, loc="left", color=INK, y=1.0)
     if frame.empty or not names:
         _note(ax, "nothing to compare")
         return fig

@@ -90,6 +90,8 @@ def simulate(architecture: Architecture, traffic: Traffic, duration: float = 60.
 
     world = World(architecture, schedule, seed, trace_sample)
     end = world.run(traffic, entry, duration, drain, max_drain, sample_interval)
-    return Result(world=world, architecture=architecture, traffic=traffic.with_entry(entry),
-                  faults=schedule.faults, seed=seed, duration=duration, end_time=end,
-                  sample_interval=sample_interval, drain=drain)
+    result = Result(world=world, architecture=architecture, traffic=traffic.with_entry(entry),
+                    faults=schedule.faults, seed=seed, duration=duration, end_time=end,
+                    sample_interval=sample_interval, drain=drain)
+    world.close()
+    return result

@@ -19,6 +19,7 @@ Processing that keeps failing is dead-lettered after ``max_attempts``.
 from __future__ import annotations
 
 import zlib
+from array import array
 
 OK = "ok"
 
@@ -37,8 +38,10 @@ class Stream:
         self.retention = attrs["retention"]
         self.publish_retries = attrs["publish_retries"]
         self.publish_timeout = attrs["publish_timeout"]
-        self.log = [[] for _ in range(self.partitions)]       # event ids, by offset
-        self.visible = [[] for _ in range(self.partitions)]   # when consumers can see them
+        # Per partition: event ids by offset, and when consumers can see them
+        # (arrays: 8 bytes an entry, a million events stay small).
+        self.log = [array("q") for _ in range(self.partitions)]
+        self.visible = [array("d") for _ in range(self.partitions)]
         self.groups: list[ConsumerGroup] = []
         self.operation = f"publish {name}"
         self.failed_publishes = 0
@@ -106,8 +109,8 @@ class ConsumerGroup:
         self.from_beginning = attrs["from_beginning"]
         P = stream.partitions
         self.instances = service.pool.capacity
-        self.rows = [[] for _ in range(P)]     # delivery rows, in offset order
-        self.offsets = [[] for _ in range(P)]  # log offset of each row
+        self.rows = [array("q") for _ in range(P)]     # delivery rows, in offset order
+        self.offsets = [array("q") for _ in range(P)]  # log offset of each row
         self.position = [0] * P                # next row to process
         self.committed = [0] * P               # rows acknowledged
         self.failures = [0] * P                # failed tries of the head row

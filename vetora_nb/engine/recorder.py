@@ -64,9 +64,11 @@ class Recorder:
         self.r_start, self.r_end, self.r_status = _floats(), _floats(), []
         self.r_key, self.r_trace = _ints(), _ints()
         self.entry = None                     # the run's entry service
-        self.outstanding: dict[int, int] = {}     # request -> event deliveries still owed
-        self.last_effect: dict[int, float] = {}   # request -> when its last effect finished
-        self.broken: set[int] = set()             # an effect was dead-lettered: never settles
+        # Settlement books, by request id, grown only once a request has caused
+        # events (a request-response run never needs them):
+        self.outstanding = _ints()     # event deliveries still owed
+        self.last_effect = _floats()   # when its last effect finished (NaN: none yet)
+        self.broken: set[int] = set()  # an effect was dead-lettered: never settles
         # spans
         self.s_trace, self.s_parent, self.s_service, self.s_op = _ints(), _ints(), [], []
         self.s_start, self.s_end, self.s_status = _floats(), _floats(), []
@@ -146,7 +148,11 @@ class Recorder:
         self.d_outcome.append("pending")
         self.d_duplicates.append(0)
         origin = self.e_origin[eid]
-        self.outstanding[origin] = self.outstanding.get(origin, 0) + 1
+        if origin >= len(self.outstanding):
+            missing = len(self.r_start) - len(self.outstanding)
+            self.outstanding.frombytes(bytes(8 * missing))
+            self.last_effect.extend(array("d", [NAN]) * missing)
+        self.outstanding[origin] += 1
         return row
 
     def finish_delivery(self, row, t, outcome):
@@ -157,8 +163,16 @@ class Recorder:
         self.outstanding[origin] -= 1
         if outcome == "dlq":
             self.broken.add(origin)
-        if t > self.last_effect.get(origin, -1.0):
+        if not self.last_effect[origin] >= t:   # NaN (no effect yet) compares False
             self.last_effect[origin] = t
+
+    def outcome_counts(self) -> dict:
+        """``{outcome: deliveries}`` and ``'duplicates'``, without building a frame."""
+        counts = {o: 0 for o in OUTCOMES}
+        for o in self.d_outcome:
+            counts[o] += 1
+        counts["duplicates"] = sum(self.d_duplicates)
+        return counts
 
     def sample(self, t, node, metric, value):
         self.ts_time.append(t)
@@ -174,13 +188,15 @@ class Recorder:
         # was processed (none dead-lettered, none still owed): at the later
         # of its answer and its last effect.
         settled = end.copy()
-        if self.last_effect:
-            done = np.fromiter(self.last_effect, np.int64, len(self.last_effect))
-            last = np.fromiter(self.last_effect.values(), float, len(self.last_effect))
-            settled[done] = np.maximum(settled[done], last)   # NaN (no answer yet) stays NaN
-        unsettled = [r for r, n in self.outstanding.items() if n > 0] + list(self.broken)
-        if unsettled:
-            settled[np.asarray(unsettled, np.int64)] = np.nan
+        m = len(self.outstanding)
+        if m:
+            booked = settled[:m]   # a view: requests that caused events
+            last = np.array(self.last_effect, float)
+            has = ~np.isnan(last)
+            booked[has] = np.maximum(booked[has], last[has])   # NaN (no answer yet) stays NaN
+            booked[np.array(self.outstanding, np.int64) > 0] = np.nan
+        if self.broken:
+            settled[np.fromiter(self.broken, np.int64, len(self.broken))] = np.nan
         n = len(start)
         return pd.DataFrame({
             "request_id": np.arange(n),
@@ -193,7 +209,7 @@ class Recorder:
             "status": np.asarray(self.r_status, object),
             "settled_at": settled,
             "e2e_latency": settled - start,
-        })
+        }, copy=False)   # fresh arrays: no second copy of millions of rows
 
     def spans_frame(self) -> pd.DataFrame:
         parent = np.array(self.s_parent, np.int64)
@@ -206,7 +222,7 @@ class Recorder:
             "start": np.array(self.s_start, float),
             "end": np.array(self.s_end, float),
             "status": np.asarray(self.s_status, object),
-        })
+        }, copy=False)   # fresh arrays: no second copy of millions of rows
 
     def events_frame(self) -> pd.DataFrame:
         ev = np.array(self.d_event, np.int64)
@@ -228,7 +244,7 @@ class Recorder:
             "attempts": np.array(self.d_attempts, np.int64),
             "outcome": np.asarray(self.d_outcome, object),
             "duplicates": np.array(self.d_duplicates, np.int64),
-        })
+        }, copy=False)   # fresh arrays: no second copy of millions of rows
 
     def timeseries_frame(self) -> pd.DataFrame:
         return pd.DataFrame({
@@ -236,4 +252,4 @@ class Recorder:
             "node": np.asarray(self.ts_node, object),
             "metric": np.asarray(self.ts_metric, object),
             "value": np.array(self.ts_value, float),
-        })
+        }, copy=False)   # fresh arrays: no second copy of millions of rows
