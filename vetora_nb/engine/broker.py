@@ -18,6 +18,7 @@ Processing that keeps failing is dead-lettered after ``max_attempts``.
 
 from __future__ import annotations
 
+import math
 import zlib
 from array import array
 
@@ -115,7 +116,7 @@ class ConsumerGroup:
         self.committed = [0] * P               # rows acknowledged
         self.failures = [0] * P                # failed tries of the head row
         self.owner = [p % self.instances for p in range(P)]
-        self.wakers = [None] * self.instances
+        self.idle: list = [None] * self.instances   # the instance, while it waits for events
         self.seen: set[int] = set()            # applied event ids (idempotent only)
         self.dlq_depth = 0
         self.busy = 0                          # instances processing right now
@@ -153,22 +154,25 @@ class ConsumerGroup:
         self.joined = True
         self.world.groups_waiting -= 1
         for i in range(self.active_instances):
-            self._wake(i)
+            self._wake(i, now)
 
     def offer(self, p: int, eid: int, wake: bool = True) -> None:
-        row = self.world.rec.add_delivery(eid, self.name)
+        rec = self.world.rec
+        row = rec.add_delivery(eid, self.name)
         self.world.pending += 1
         self.rows[p].append(row)
-        self.offsets[p].append(self.world.rec.e_offset[eid])
+        offset = rec.e_offset[eid]
+        self.offsets[p].append(offset)
         if wake:
-            self._wake(self.owner[p])
+            self._wake(self.owner[p], self.stream.visible[p][offset])
 
-    def _wake(self, i: int) -> None:
-        """Wake instance ``i`` if it is idle (on the next tick, as a poll would)."""
-        w = self.wakers[i]
-        if w is not None:
-            self.wakers[i] = None
-            self.env.timeout(0).callbacks.append(w)
+    def _wake(self, i: int, at: float) -> None:
+        """Have instance ``i``, if idle, look again when the event offered
+        becomes visible at ``at`` — one timer, not a wake-up now and
+        another wait for visibility."""
+        inst = self.idle[i]
+        if inst is not None:
+            inst.poke(at)
 
     def lag(self) -> int:
         return sum(len(r) - c for r, c in zip(self.rows, self.committed))
@@ -246,17 +250,19 @@ class _Instance:
     The loop runs by callbacks: :meth:`step` takes steps until it has to wait
     — for an event to become visible, for a fault to end, for new events
     (idle), for the service to finish one — and leaves a callback that calls
-    it again. An idle instance with progress not yet committed waits for new
-    events *or* its commit timer, whichever comes first; ``token`` makes the
-    other one a no-op when it fires.
+    it again. An idle instance is woken by whichever comes first: an offered
+    event becoming visible (:meth:`poke`) or its commit timer. A timer that
+    fires when the instance is no longer idle does nothing, and at most one
+    of each kind is pending at a time — at 250 events a second an instance
+    would otherwise leave a trail of stale timers in the event queue.
     """
 
-    __slots__ = ("group", "i", "parts", "last_commit", "last_check", "token")
+    __slots__ = ("group", "i", "parts", "last_commit", "last_check", "poke_at", "timer_at")
 
     def __init__(self, group: ConsumerGroup, i: int, parts: list[int]):
         self.group, self.i, self.parts = group, i, parts
         self.last_commit = self.last_check = group.env.now
-        self.token = 0
+        self.poke_at = self.timer_at = math.inf   # when the pending wake-ups fire (inf: none)
 
     def step(self, _=None) -> None:
         g = self.group
@@ -289,8 +295,8 @@ class _Instance:
                 # Idle. Like a polling consumer, commit on the interval
                 # timer, not at once: a crash right now still redelivers.
                 if any(position[p] > g.committed[p] for p in parts):
-                    due = self.last_commit + g.commit_interval - now
-                    if due <= 0:
+                    due = self.last_commit + g.commit_interval
+                    if due <= now:
                         g._commit(parts)
                         self.last_commit = now
                         continue
@@ -322,17 +328,31 @@ class _Instance:
             self.last_commit = now
         self.step()
 
-    def _idle(self, due) -> None:
-        """Wait for new events, and for the commit timer if ``due`` is set."""
-        self.token += 1
-        token = self.token
+    def _idle(self, commit_due) -> None:
+        """Wait for new events, and until ``commit_due`` (a time) if set."""
+        self.group.idle[self.i] = self
+        if commit_due is not None and commit_due < self.timer_at:
+            self.timer_at = commit_due
+            self.group.env.timeout(commit_due - self.group.env.now).callbacks.append(self._timer)
 
-        def wake(_):
-            if token == self.token:        # the first of the two to fire
-                self.token += 1
-                self.group.wakers[self.i] = None
-                self.step()
+    def poke(self, at: float) -> None:
+        """Look again at ``at`` (if still idle then)."""
+        if at < self.poke_at:
+            self.poke_at = at
+            env = self.group.env
+            env.timeout(max(0.0, at - env.now)).callbacks.append(self._poked)
 
-        self.group.wakers[self.i] = wake
-        if due is not None:
-            self.group.env.timeout(due).callbacks.append(wake)
+    def _poked(self, _) -> None:
+        if self.group.env.now >= self.poke_at:
+            self.poke_at = math.inf
+        self._resume()
+
+    def _timer(self, _) -> None:
+        if self.group.env.now >= self.timer_at:
+            self.timer_at = math.inf
+        self._resume()
+
+    def _resume(self) -> None:
+        if self.group.idle[self.i] is self:   # still idle: look again
+            self.group.idle[self.i] = None
+            self.step()

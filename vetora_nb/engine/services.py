@@ -44,13 +44,12 @@ class WorkerPool:
         self.count = 0          # busy workers
         self.queue = deque()    # waiters (callables), longest-waiting first
 
-    def acquire(self, start) -> None:
-        """Call ``start()`` now if a worker is free, else when one is."""
+    def take(self) -> bool:
+        """Take a free worker if there is one (else join :attr:`queue`)."""
         if self.count < self.capacity:
             self.count += 1
-            start()
-        else:
-            self.queue.append(start)
+            return True
+        return False
 
     def release(self) -> None:
         if self.queue:
@@ -154,8 +153,12 @@ class Service:
             rec.close_span(sid, env.now, status)
             done(status)
 
-        inner = ctx.child(sid) if sid >= 0 else ctx
-        pool.acquire(lambda: self.work(inner, arrived, finished))
+        # Only calls and publications carry the context on (as children of this span).
+        inner = ctx.child(sid) if sid >= 0 and (self.calls or self.publishes) else ctx
+        if pool.take():   # a free worker: start now, no waiter needed
+            self.work(inner, arrived, finished)
+        else:
+            pool.queue.append(lambda: self.work(inner, arrived, finished))
 
     def work(self, ctx, arrived: float, done) -> None:
         """Do the work of one request or event that arrived at ``arrived``;
@@ -201,8 +204,9 @@ class _InTurn:
     A step is called as ``step(ctx, answer)``.
 
     A small object rather than a closure that calls itself: a
-    self-referencing closure is a reference cycle, and one per request
-    would keep Python's cycle collector busy for the whole run.
+    self-referencing closure is a reference cycle, and with the cycle
+    collector paused while the clock runs (``world.py``), one per request
+    would pile up as garbage until the run ends.
     """
 
     __slots__ = ("steps", "ctx", "done", "i")
