@@ -11,7 +11,8 @@ the redraw. The browser adds the transfer of that PNG and its paint, which
 the browser test measures separately ("slider release -> plot redraw").
 
 Reported per notebook: the number of moves, median, p95 and maximum in
-milliseconds, and the collection-wide p95 and slowest panel.
+milliseconds, the median time spent simulating and drawing (the panel's own
+``timings``), and the collection-wide p95 and slowest panel.
 
 Run: ``python benchmarks/panels.py [--notebooks 00 07] [--json out.json]``.
 """
@@ -64,8 +65,10 @@ for _name, _widget in panel.controls.items():
     for _value in _positions(_widget) + [_default]:
         _t0 = _time.perf_counter()
         panel.update(**{_name: _value})
-        _moves.append({"control": _name, "value": repr(_value), "ms": (_time.perf_counter() - _t0) * 1000,
-                       "error": panel.error})
+        _ms = (_time.perf_counter() - _t0) * 1000
+        _sim = sum(v for k, v in panel.timings.items() if k != "draw" and v is not None) * 1000
+        _moves.append({"control": _name, "value": repr(_value), "ms": _ms, "simulate_ms": _sim,
+                       "draw_ms": panel.timings.get("draw", 0.0) * 1000, "error": panel.error})
 print("PANEL_TIMINGS " + _json.dumps(_moves))
 '''
 
@@ -95,19 +98,23 @@ def main(argv=None) -> dict:
     args = ap.parse_args(argv)
     paths = [p for p in notebook_paths() if not args.notebooks or p.name[:2] in args.notebooks]
     report, everything = {}, []
-    print(f"{'notebook':<28} {'moves':>5} {'median':>8} {'p95':>8} {'max':>8}  slowest control")
+    print(f"{'notebook':<28} {'moves':>5} {'median':>8} {'p95':>8} {'max':>8} {'sim':>6} {'draw':>6}"
+          f"  slowest control")
     for path in paths:
         t0 = time.perf_counter()
         moves = measure(path)
         errors = [m for m in moves if m["error"]]
         ms = [m["ms"] for m in moves]
         slowest = max(moves, key=lambda m: m["ms"])
+        sim = statistics.median(m["simulate_ms"] for m in moves)
+        draw = statistics.median(m["draw_ms"] for m in moves)
         report[path.stem] = {"moves": len(ms), "median_ms": statistics.median(ms), "p95_ms": p95(ms),
-                             "max_ms": max(ms), "slowest": slowest, "errors": errors,
-                             "notebook_s": time.perf_counter() - t0}
+                             "max_ms": max(ms), "simulate_median_ms": sim, "draw_median_ms": draw,
+                             "slowest": slowest, "errors": errors, "notebook_s": time.perf_counter() - t0}
         everything += ms
         print(f"{path.stem:<28} {len(ms):>5} {statistics.median(ms):>8.0f} {p95(ms):>8.0f} {max(ms):>8.0f}"
-              f"  {slowest['control']}={slowest['value']}" + (f"  ERRORS: {len(errors)}" if errors else ""))
+              f" {sim:>6.0f} {draw:>6.0f}  {slowest['control']}={slowest['value']}"
+              + (f"  ERRORS: {len(errors)}" if errors else ""))
     worst = max(report, key=lambda k: report[k]["p95_ms"])
     print(f"all panels: {len(everything)} moves, p95 {p95(everything):.0f} ms;"
           f" slowest panel {worst} (p95 {report[worst]['p95_ms']:.0f} ms)")

@@ -90,6 +90,24 @@ def test_a_consumer_crash_redelivers_uncommitted_events_as_duplicates():
     assert idem.summary()["events_processed"] == plain.summary()["events_processed"]
 
 
+def test_an_event_dead_lettered_then_redelivered_by_a_crash_is_settled_once():
+    # Events dead-lettered while every try fails, then a crash before the
+    # offsets were committed: they come again and now succeed. Each row keeps
+    # its first outcome ('dlq': the copy is in the DLQ), the late success counts
+    # as a duplicate, and the books still balance.
+    faults = [vn.ErrorRate("a", 1, 2, rate=1.0), vn.Outage("a", 2.0, 3.0)]
+    res = _run(_pipeline(max_attempts=2, retry_backoff=0.01, commit_interval=5.0), rate=100, duration=6,
+               faults=faults)
+    ev, s = res.events, res.summary()
+    dlq = ev[ev["outcome"] == "dlq"]
+    assert len(dlq) > 0 and (dlq["duplicates"] > 0).any()   # the case happened
+    assert s["events_processed"] + s["events_dlq"] == len(ev) and s["events_pending"] == 0
+    req = res.requests
+    # settled exactly when no effect was dead-lettered
+    assert req.loc[req["request_id"].isin(dlq["request_id"]), "settled_at"].isna().all()
+    assert req.loc[~req["request_id"].isin(dlq["request_id"]), "settled_at"].notna().all()
+
+
 def test_consumer_lag_grows_during_an_outage_and_drains_after():
     res = _run(_pipeline(), rate=100, duration=30, faults=[vn.Outage("a", 10, 15)], sample_interval=0.1)
     lag = res.metric("consumer_lag")["a"]

@@ -66,7 +66,7 @@ from .simulation import simulate
 from .traffic import Traffic
 
 __all__ = ["Panel", "ComparisonPanel", "outage_panel", "slowdown_panel", "trace_panel",
-           "CONTROL_GROUPS", "PLOTS", "DEFAULT_DURATION", "slider", "dropdown", "checkbox",
+           "CONTROL_GROUPS", "PLOTS", "DEFAULT_DURATION", "check_parameters", "slider", "dropdown", "checkbox",
            "control_columns", "table_html", "run_duration"]
 
 #: Simulated seconds per run unless a panel is told otherwise: long enough for
@@ -93,6 +93,19 @@ def run_duration(duration) -> float:
     if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not duration > 0:
         raise ValueError(f"duration must be a number > 0, got {duration!r}")
     return float(duration)
+
+
+def check_parameters(owner: str, values: dict, known) -> None:
+    """Refuse starting values a panel has no parameter for, naming them all.
+
+    >>> check_parameters("MyPanel", {"rate": 1, "rat": 2}, ["rate", "seed"])
+    Traceback (most recent call last):
+    ...
+    TypeError: MyPanel got an unknown parameter 'rat'; parameters: rate, seed
+    """
+    unknown = [k for k in values if k not in known]
+    if unknown:
+        raise TypeError(f"{owner} got an unknown parameter {unknown[0]!r}; parameters: {', '.join(known)}")
 
 
 def slider(kind, *, description_width: str = DESCRIPTION_WIDTH, width: str = CONTROL_WIDTH, **kw):
@@ -517,10 +530,7 @@ class ComparisonPanel(Panel):
         if latency not in ("caller", "e2e", "both", "overlay"):
             raise ValueError(f"latency must be 'caller', 'e2e', 'both' or 'overlay', got {latency!r}")
         duration = run_duration(duration)
-        unknown = [k for k in values if k not in PARAMS]
-        if unknown:
-            raise TypeError(f"ComparisonPanel got an unknown parameter {unknown[0]!r}; "
-                            f"parameters: {', '.join(PARAMS)}")
+        check_parameters("ComparisonPanel", values, PARAMS)
         self.scenario = scenario
         self.styles = tuple(styles)
         self.duration = float(duration)

@@ -215,11 +215,15 @@ class ConsumerGroup:
                 return
             rec.close_span(sid, env.now, status)
             if status == OK:
-                if rec.d_outcome[row] == "processed":
-                    rec.d_duplicates[row] += 1   # at-least-once: the effect happened again
-                else:
+                if rec.d_outcome[row] == "pending":
                     self._finish(row, "processed")
                     self.processed += 1
+                else:
+                    # Redelivered after a crash rewound the offsets: at-least-once,
+                    # the effect happens again. A row's outcome is settled once —
+                    # an event dead-lettered before the crash stays 'dlq' (its
+                    # copy is in the DLQ) and this late success counts here too.
+                    rec.d_duplicates[row] += 1
                 if self.idempotent:
                     self.seen.add(eid)
                 self.position[p] += 1

@@ -42,7 +42,7 @@ from ..patterns import consistency as _cq
 from ..patterns import event_sourcing as _es
 from ..simulation import simulate
 from ..traffic import Traffic
-from ..widgets import Panel, control_columns, dropdown, run_duration, slider, table_html
+from ..widgets import Panel, check_parameters, control_columns, dropdown, run_duration, slider, table_html
 
 __all__ = ["STREAM", "READ_MODEL", "RETENTION_OPTIONS", "late_group", "run", "analyse",
            "predicted_catch_up", "log_figure", "state_figure", "time_travel_figure", "lag_figure",
@@ -409,10 +409,7 @@ class EventLogPanel(Panel):
         start = {"rate": 100, "t": round(0.4 * d), "partitions": 4, "late_at": round(2 * d / 3),
                  "retention": None, "slow_group": READ_MODEL, "slowdown": 1.0,
                  "window": (round(d / 3), round(2 * d / 3))}
-        unknown = [k for k in values if k not in start]
-        if unknown:
-            raise TypeError(f"EventLogPanel got an unknown parameter {unknown[0]!r}; "
-                            f"parameters: {', '.join(start)}")
+        check_parameters("EventLogPanel", values, start)
         start.update(values)
         c = {
             "rate": slider(W.IntSlider, value=start["rate"], min=20, max=200, step=10,

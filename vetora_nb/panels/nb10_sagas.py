@@ -33,7 +33,7 @@ from matplotlib.figure import Figure
 
 from .. import plots as vp
 from ..patterns import sagas as _sagas
-from ..widgets import Panel, control_columns, run_duration, slider
+from ..widgets import Panel, check_parameters, control_columns, run_duration, slider
 
 __all__ = ["STYLES", "STYLE_COLORS", "saga_steps", "run_both", "hop_counts", "failure_profile",
            "breakeven_broker_latency",
@@ -373,10 +373,7 @@ class SagaPanel(Panel):
         duration = run_duration(duration)
         self.duration, self.seed = float(duration), seed
         start = {"rate": 50, "failure": 0.05, "broker_ms": 7.0, "network_ms": 1.0}
-        unknown = [k for k in values if k not in start]
-        if unknown:
-            raise TypeError(f"SagaPanel got an unknown parameter {unknown[0]!r}; "
-                            f"parameters: {', '.join(start)}")
+        check_parameters("SagaPanel", values, start)
         start.update(values)
         c = {
             "rate": _slider(W.IntSlider, value=start["rate"], min=10, max=150, step=10,
