@@ -108,6 +108,18 @@ def test_an_event_dead_lettered_then_redelivered_by_a_crash_is_settled_once():
     assert req.loc[~req["request_id"].isin(dlq["request_id"]), "settled_at"].notna().all()
 
 
+def test_the_drain_waits_for_redeliveries_held_back_past_the_end_of_traffic():
+    # The stream goes down, then the consumer crashes: events it had processed
+    # but not committed come again — only once the stream is back, after the
+    # traffic has ended. That redelivered work is part of the run: the drain
+    # waits for it, and every span it opens is closed.
+    faults = [vn.Outage("s", 2.75, 6.75), vn.Outage("a", 3.0, 4.0)]
+    res = _run(_pipeline(commit_interval=2.0), rate=60, duration=6, faults=faults)
+    assert res.summary()["duplicates"] > 0 and res.summary()["events_pending"] == 0
+    assert res.end_time > 6.75
+    assert (res.spans["status"] != "in_flight").all()
+
+
 def test_consumer_lag_grows_during_an_outage_and_drains_after():
     res = _run(_pipeline(), rate=100, duration=30, faults=[vn.Outage("a", 10, 15)], sample_interval=0.1)
     lag = res.metric("consumer_lag")["a"]

@@ -181,6 +181,14 @@ class ConsumerGroup:
         """Events processed (or skipped) but not yet acknowledged."""
         return sum(pos - c for pos, c in zip(self.position, self.committed))
 
+    def unconsumed(self) -> bool:
+        """Is any offset still to be consumed, or being consumed right now?
+
+        Not the same as deliveries pending: after a crash rewinds the offsets,
+        events already processed come again, and that redelivered work — its
+        spans, its duplicate effects — is part of the run too."""
+        return self.busy > 0 or any(pos < len(r) for pos, r in zip(self.position, self.rows))
+
     def partition_lag(self, p: int) -> int:
         return len(self.rows[p]) - self.committed[p]
 

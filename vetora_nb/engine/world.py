@@ -118,9 +118,10 @@ class World:
         self.env._queue.clear()   # pending timers and the callbacks they hold
 
     def busy(self) -> bool:
-        """Is work still owed: answers, event deliveries, or offset commits?"""
+        """Is work still owed: answers, event deliveries (first ones or
+        redeliveries after a crash), or offset commits?"""
         return (self.in_flight > 0 or self.remote_work > 0 or self.pending > 0 or self.groups_waiting > 0
-                or any(g.uncommitted() for g in self.groups))
+                or any(g.uncommitted() or g.unconsumed() for g in self.groups))
 
     def run(self, traffic, entry: str, duration: float, drain: bool, max_drain: float,
             sample_interval: float) -> float:
