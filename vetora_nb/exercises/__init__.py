@@ -40,7 +40,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Callable
 
-__all__ = ["register", "check", "expect", "judge", "variant", "variants_of", "close", "one_of", "registry", "Exercise", "Outcome"]
+__all__ = ["register", "check", "expect", "judge", "variant", "variants_of", "close", "one_of", "whole_number", "registry", "Exercise", "Outcome"]
 
 KINDS = ("prediction", "measurement", "design")
 
@@ -162,6 +162,21 @@ def close(answer, expected: float, *, rel: float = 0.1, abs_tol: float = 0.0) ->
     if ok:
         return Outcome(True)
     return Outcome(False, "too high" if answer > expected else "too low")
+
+
+def whole_number(value) -> int | None:
+    """``value`` as an ``int`` if it is a whole number (``4``, ``4.0``), else ``None``.
+
+    >>> whole_number(4.0), whole_number(4.5), whole_number("4"), whole_number(True)
+    (4, None, None, None)
+    """
+    if isinstance(value, bool):
+        return None
+    try:
+        as_int = int(value)
+    except (TypeError, ValueError):
+        return None
+    return as_int if as_int == value else None
 
 
 def one_of(answer, correct, choices) -> Outcome:

@@ -12,7 +12,7 @@ from functools import lru_cache
 from .. import scenarios
 from ..simulation import simulate
 from ..traffic import Traffic
-from . import Outcome, close, one_of, register
+from . import Outcome, close, one_of, register, whole_number
 
 RR, ED = scenarios.STYLES
 
@@ -88,16 +88,6 @@ def keeps_up(partitions: int, instances: int, target: float, seed: int, mean: fl
     return bool((ev["outcome"] == "processed").mean() >= 0.97)
 
 
-def _positive_int(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        as_int = int(value)
-    except (TypeError, ValueError):
-        return None
-    return as_int if as_int == value and as_int >= 1 else None
-
-
 @register("04.consumer_design", kind="design",
           hint="Each instance processes one event at a time (10 ms each, so 100 events/s), and a partition "
                "has one owner: only min(partitions, instances) instances work. Add instances until they can "
@@ -107,8 +97,8 @@ def _positive_int(value) -> int | None:
 def _consumer_design(answer, *, target, max_instances, seed, mean, duration):
     if not isinstance(answer, dict) or not {"partitions", "instances"} <= set(answer):
         return Outcome(False, "answer with a dict {'partitions': ..., 'instances': ...}")
-    partitions, instances = _positive_int(answer["partitions"]), _positive_int(answer["instances"])
-    if partitions is None or instances is None:
+    partitions, instances = whole_number(answer["partitions"]), whole_number(answer["instances"])
+    if partitions is None or instances is None or partitions < 1 or instances < 1:
         return Outcome(False, "partitions and instances must be whole numbers >= 1")
     if partitions > 64:
         return Outcome(False, "keep partitions at 64 or fewer")

@@ -12,7 +12,7 @@ import math
 import pandas as pd
 
 from .. import scenarios
-from . import Outcome, close, one_of, register
+from . import Outcome, close, one_of, register, whole_number
 
 RR, ED = scenarios.STYLES
 
@@ -94,16 +94,6 @@ def _ed_knee(answer, *, partitions, hot_key, rates, duration, seed):
     return close(answer, expected, rel=0.0, abs_tol=0.5)
 
 
-def _whole(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        as_int = int(value)
-    except (TypeError, ValueError):
-        return None
-    return as_int if as_int == value else None
-
-
 def keeps_up(partitions: int, target: float, duration: float, seed: int, low_rate: float) -> bool:
     """Is the event-driven knee above ``target``: not fallen over at ``target``
     (compared with its own p99 at ``low_rate``)?"""
@@ -118,7 +108,7 @@ def keeps_up(partitions: int, target: float, duration: float, seed: int, low_rat
           defaults={"target": VARIANTS["TARGET"][0], "duration": DURATION, "seed": 7, "low_rate": RATES[0],
                     "max_partitions": 16})
 def _fewest_partitions(answer, *, target, duration, seed, low_rate, max_partitions):
-    partitions = _whole(answer)
+    partitions = whole_number(answer)
     if partitions is None or partitions < 1:
         return Outcome(False, "answer with a whole number of partitions >= 1")
     if partitions > max_partitions:
