@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import zlib
 from array import array
+from functools import partial
 
 OK = "ok"
 
@@ -263,10 +264,11 @@ class _Instance:
     — for an event to become visible, for a fault to end, for new events
     (idle), for the service to finish one — and leaves a callback that calls
     it again. An idle instance is woken by whichever comes first: an offered
-    event becoming visible (:meth:`poke`) or its commit timer. A timer that
-    fires when the instance is no longer idle does nothing, and at most one
-    of each kind is pending at a time — at 250 events a second an instance
-    would otherwise leave a trail of stale timers in the event queue.
+    event becoming visible (:meth:`poke`) or its commit timer. A wake-up
+    that fires when the instance is no longer idle does nothing, and a new
+    one is only set if it is earlier than the one pending — at 250 events a
+    second an instance would otherwise leave a trail of stale timers in the
+    event queue.
     """
 
     __slots__ = ("group", "i", "parts", "last_commit", "last_check", "poke_at", "timer_at")
@@ -307,12 +309,9 @@ class _Instance:
                 # Idle. Like a polling consumer, commit on the interval
                 # timer, not at once: a crash right now still redelivers.
                 if any(position[p] > g.committed[p] for p in parts):
-                    due = self.last_commit + g.commit_interval
-                    if due <= now:
-                        g._commit(parts)
-                        self.last_commit = now
+                    if self._commit_if_due(now):
                         continue
-                    self._idle(due)
+                    self._idle(self._commit_due())
                 else:
                     self._idle(None)
                 return
@@ -332,36 +331,47 @@ class _Instance:
 
     def processed(self, _=None) -> None:
         """The service is done with a delivery (and any retry backoff)."""
-        g = self.group
-        g.busy -= 1
-        now = g.env.now
-        if now - self.last_commit >= g.commit_interval:
-            g._commit(self.parts)
-            self.last_commit = now
+        self.group.busy -= 1
+        self._commit_if_due(self.group.env.now)
         self.step()
+
+    def _commit_due(self) -> float:
+        return self.last_commit + self.group.commit_interval
+
+    def _commit_if_due(self, now: float) -> bool:
+        """Commit the owned partitions if the commit interval has passed.
+
+        The same sum as the idle timer's (:meth:`_commit_due`): a timer that
+        fires at the due time must find the commit due, or the instance
+        would wake, find nothing to do and wait again for no time at all."""
+        if self._commit_due() > now:
+            return False
+        self.group._commit(self.parts)
+        self.last_commit = now
+        return True
 
     def _idle(self, commit_due) -> None:
         """Wait for new events, and until ``commit_due`` (a time) if set."""
         self.group.idle[self.i] = self
         if commit_due is not None and commit_due < self.timer_at:
             self.timer_at = commit_due
-            self.group.env.timeout(commit_due - self.group.env.now).callbacks.append(self._timer)
+            env = self.group.env
+            env.timeout(commit_due - env.now).callbacks.append(partial(self._fired, "timer_at", commit_due))
 
     def poke(self, at: float) -> None:
         """Look again at ``at`` (if still idle then)."""
         if at < self.poke_at:
             self.poke_at = at
             env = self.group.env
-            env.timeout(max(0.0, at - env.now)).callbacks.append(self._poked)
+            env.timeout(max(0.0, at - env.now)).callbacks.append(partial(self._fired, "poke_at", at))
 
-    def _poked(self, _) -> None:
-        if self.group.env.now >= self.poke_at:
-            self.poke_at = math.inf
-        self._resume()
-
-    def _timer(self, _) -> None:
-        if self.group.env.now >= self.timer_at:
-            self.timer_at = math.inf
+    def _fired(self, pending: str, at: float, _) -> None:
+        """A wake-up set for ``at`` fired. It is pending no more — unless an
+        earlier one has replaced it — and an idle instance looks again.
+        (Matched by the time it was set for, not by the clock: ``now + (at -
+        now)`` can land a rounding error short of ``at``.)"""
+        if getattr(self, pending) == at:
+            setattr(self, pending, math.inf)
         self._resume()
 
     def _resume(self) -> None:
