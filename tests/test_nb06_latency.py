@@ -17,7 +17,7 @@ from matplotlib.figure import Figure  # noqa: E402
 import vetora_nb as vn  # noqa: E402
 from vetora_nb import exercises as ex  # noqa: E402
 from vetora_nb.panels import nb06_latency as nb06  # noqa: E402
-from vetora_nb.widgets import _fingerprint  # noqa: E402
+from vetora_nb.runs import fingerprint  # noqa: E402
 
 from panel_checks import assert_each_draws, assert_updates_do_not_leak, settings_at_extremes  # noqa: E402
 
@@ -83,7 +83,7 @@ def test_one_partition_misses_the_end_to_end_slo():
 # -- helpers ---------------------------------------------------------------------
 
 def test_broker_variant_defaults_to_the_order_example_and_its_hop_is_paid_end_to_end():
-    assert _fingerprint(nb06.broker_variant()) == _fingerprint(vn.scenarios.order_placed(ED))
+    assert fingerprint(nb06.broker_variant())[1:] == fingerprint(vn.scenarios.order_placed(ED))[1:]
     near, far = (nb06.hop_point(d, seed=SEED, duration=5) for d in (0, 40))
     assert far["e2e_p50"] - near["e2e_p50"] == pytest.approx(40, abs=2)
     assert far["caller_p99"] == pytest.approx(near["caller_p99"], rel=0.01)

@@ -24,7 +24,8 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-__all__ = ["Fault", "Outage", "Slowdown", "ErrorRate", "NetworkPartition", "BrokerOutage", "FaultSchedule"]
+__all__ = ["Fault", "Outage", "Slowdown", "ErrorRate", "NetworkPartition", "BrokerOutage", "FaultSchedule",
+           "links_into", "cut_links_into"]
 
 
 def _window(start, end) -> tuple[float, float]:
@@ -148,6 +149,34 @@ class BrokerOutage(Fault):
 
     def nodes(self):
         return () if self.stream is None else (self.stream,)
+
+
+def links_into(arch, service: str) -> list[tuple[str, str]]:
+    """The links that bring work to ``service``: the calls into it, else the
+    streams it consumes, else (not connected to anything) the entry's.
+
+    Cutting these is "the same loss of contact, wired each style's way":
+    ``orders → shipping`` in request-response, ``order-placed → shipping``
+    in event-driven.
+
+    >>> import vetora_nb as vn
+    >>> links_into(vn.scenarios.order_placed("event_driven"), "shipping")
+    [('order-placed', 'shipping')]
+    """
+    g = arch.graph
+    if service not in g:
+        raise KeyError(f"cut: unknown service {service!r}; services: {sorted(arch.services)}")
+    callers = [a for a in g.predecessors(service) if g.edges[a, service]["kind"] == "call"]
+    streams = [a for a in g.predecessors(service) if g.edges[a, service]["kind"] == "subscribe"]
+    links = [(a, service) for a in callers + streams]
+    if not links and arch.entry and arch.entry != service:
+        links = [(arch.entry, service)]
+    return links
+
+
+def cut_links_into(arch, service: str, start: float, end: float) -> list:
+    """A :class:`NetworkPartition` on each of :func:`links_into` ``service``, from ``start`` to ``end``."""
+    return [NetworkPartition(a, b, start, end) for a, b in links_into(arch, service)]
 
 
 class FaultSchedule:

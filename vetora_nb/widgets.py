@@ -51,7 +51,7 @@ import html
 import inspect
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import ipywidgets as W
@@ -60,14 +60,16 @@ from matplotlib.figure import Figure
 
 from . import plots as vp
 from . import scenarios
-from .faults import ErrorRate, NetworkPartition, Outage, Slowdown
+from .controls import CONTROL_WIDTH, DESCRIPTION_WIDTH, KEY_SPACES, Context, control  # noqa: F401
+from .faults import ErrorRate, Outage, Slowdown, cut_links_into
 from .results import compare
-from .simulation import simulate
+from .runs import Run, RunCache
 from .traffic import Traffic
 
-__all__ = ["Panel", "ComparisonPanel", "outage_panel", "slowdown_panel", "trace_panel",
-           "CONTROL_GROUPS", "PLOTS", "DEFAULT_DURATION", "check_parameters", "slider", "dropdown", "checkbox",
-           "control_columns", "table_html", "run_duration"]
+__all__ = ["Panel", "PanelSpec", "SpecPanel", "panel_run", "ComparisonPanel", "comparison_spec",
+           "outage_panel", "slowdown_panel", "trace_panel", "scenario_traffic", "scenario_faults", "numbers_table",
+           "CONTROL_GROUPS", "PLOTS", "DEFAULT_DURATION", "PANEL_MAX_REQUESTS", "check_parameters", "slider",
+           "dropdown", "checkbox", "control_columns", "table_html", "run_duration"]
 
 #: Simulated seconds per run unless a panel is told otherwise: long enough for
 #: a fault window and its recovery, short enough to redraw in under a second.
@@ -78,10 +80,6 @@ PANEL_MAX_REQUESTS = 30_000
 
 _BUSY = '<span style="color:#666">&#x23F3; simulating…</span>'
 _ERROR_STYLE = "color:#b00020;font-weight:600"
-#: The width of a control's label, on every panel unless it says otherwise.
-DESCRIPTION_WIDTH = "110px"
-#: The width of a control, label included.
-CONTROL_WIDTH = "330px"
 
 
 # ---------------------------------------------------------------------------
@@ -371,109 +369,233 @@ def _short(value) -> str:
 
 
 # ---------------------------------------------------------------------------
-# Parameters and their controls
+# Panels as specs
 # ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class _Param:
-    group: str
-    default: Callable      # (ctx) -> value
-    control: Callable      # (ctx, value) -> widget
+class PanelSpec:
+    """A panel, declared: what it shows and how its parameters become runs.
+
+    ``columns``   ``((title, names), ...)``: the controls, in columns; a
+                  name is a :data:`~vetora_nb.controls.CATALOGUE` entry, or
+                  ``(name, Control)`` for one with overrides
+                  (``("rate", control("rate", max=400))``).
+    ``runs``      ``params -> {name: Run | Job}``: what to simulate. The
+                  panel simulates only runs whose :attr:`~vetora_nb.runs.Run.key`
+                  it has not seen, so there are no cache keys to write.
+    ``draw``      ``(results, params, analysis) -> Figure``.
+    ``numbers``   optional ``(results, params, analysis) -> [(label, value)]``
+                  (or an HTML string): the key numbers under the status line.
+    ``analyse``   optional ``(results, params) -> dict``: measurements that
+                  ``draw`` and ``numbers`` share, computed once per update.
+    ``fixed``     parameters with no control, and their defaults.
+    ``view_only`` controls that change the picture, never the runs.
+    ``requires``  ``{control: (other controls, ...)}``: a control that only
+                  matters once others are on (a spike window needs a spike).
+    ``services``  what a ``'service'`` menu offers (or ``() -> tuple``).
+
+    Every parameter — each control, each fixed one, and ``duration`` and
+    ``seed`` — reaches ``runs``, ``draw`` and ``numbers`` in ``params``.
+    """
+
+    name: str
+    columns: tuple
+    runs: Callable
+    draw: Callable
+    numbers: Callable | None = None
+    analyse: Callable | None = None
+    fixed: dict = field(default_factory=dict)
+    view_only: tuple = ()
+    requires: dict = field(default_factory=dict)
+    services: Any = ()
+    duration: float = DEFAULT_DURATION
+    seed: int = 7
+    title: str | None = None
+
+    def controls(self) -> dict:
+        """``{name: Control}`` of the controls on show, in column order."""
+        out = {}
+        for _, names in self.columns:
+            for entry in names:
+                name, ctl = entry if isinstance(entry, tuple) else (entry, control(entry))
+                if name in out:
+                    raise ValueError(f"columns: control {name!r} appears twice in panel {self.name!r}")
+                out[name] = ctl
+        return out
+
+    def context(self, duration: float) -> Context:
+        services = self.services() if callable(self.services) else self.services
+        return Context(duration=float(duration), services=tuple(services))
 
 
-def _nice_step(duration: float) -> float:
-    for step in (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0):
-        if duration / step <= 60:
-            return step
-    return 20.0
+def panel_run(params: dict, architecture, traffic, faults=(), **options) -> Run:
+    """The :class:`~vetora_nb.runs.Run` a panel makes for ``params``: its
+    ``duration`` and ``seed``, at most :data:`PANEL_MAX_REQUESTS` requests, no
+    traces unless asked (``trace_sample=1.0``), and a drain of at most twice the run."""
+    options.setdefault("max_requests", PANEL_MAX_REQUESTS)
+    options.setdefault("trace_sample", 0.0)
+    options.setdefault("max_drain", max(30.0, 2 * float(params["duration"])))
+    return Run(architecture, traffic, float(params["duration"]), tuple(faults), params["seed"], options)
 
 
-def _window(ctx, a: float, b: float) -> tuple:
-    step = ctx["step"]
-    d = ctx["duration"]
-    return (round(d * a / step) * step, round(d * b / step) * step)
+class SpecPanel(Panel):
+    """The one generic panel: a :class:`PanelSpec` under live controls.
+
+    ``SpecPanel(spec, duration=..., seed=..., **values)`` builds the
+    controls the spec names with their defaults for a run of ``duration``
+    seconds (``values`` set any parameter's starting value by name), and
+    runs unless ``run=False``. Each update asks the spec for its runs,
+    simulates those it has not seen (:class:`~vetora_nb.runs.RunCache`),
+    then draws.
+    """
+
+    def __init__(self, spec: PanelSpec, *, duration: float | None = None, seed: int | None = None,
+                 run: bool = True, **values):
+        self.spec = spec
+        duration = run_duration(spec.duration if duration is None else duration)
+        seed = spec.seed if seed is None else seed
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise TypeError(f"seed must be an int, got {seed!r}")
+        ctx = spec.context(duration)
+        catalogue = spec.controls()
+        known = list(catalogue) + list(spec.fixed)
+        check_parameters(spec.name, values, known)
+        widgets_ = {name: ctl.widget(ctx, values.get(name, ctl.value(ctx))) for name, ctl in catalogue.items()}
+        fixed = {**spec.fixed, **{k: v for k, v in values.items() if k in spec.fixed}}
+        fixed.update(duration=duration, seed=seed)
+        self.duration, self.seed = duration, seed
+        self.cache = RunCache()
+        self.analysis: dict = {}
+        columns = control_columns(widgets_, [(title, [e[0] if isinstance(e, tuple) else e for e in names])
+                                             for title, names in spec.columns])
+        super().__init__(widgets_, fixed, title=spec.title, layout=columns)
+        if run:
+            self.run()
+
+    def planned_runs(self, params: dict | None = None) -> dict:
+        """``{name: Run | Job}`` the spec asks for at ``params`` (default: the
+        current ones), without simulating anything."""
+        return self.spec.runs(self.params() if params is None else params)
+
+    def simulate(self, params: dict, timings: dict) -> dict:
+        results = {}
+        for name, planned in self.planned_runs(params).items():
+            results[name], timings[name] = self.cache.get(planned)
+        self.analysis = self.spec.analyse(results, params) if self.spec.analyse else {}
+        return results
+
+    def draw(self, results: dict, params: dict) -> Figure:
+        return self.spec.draw(results, params, self.analysis)
+
+    def summary_html(self, results: dict) -> str:
+        if self.spec.numbers is None:
+            return ""
+        rows = self.spec.numbers(results, self.params(), self.analysis)
+        return rows if isinstance(rows, str) else table_html(rows)
 
 
-def _range(ctx, value, description, tooltip):
-    return slider(W.FloatRangeSlider, value=value, min=0.0, max=ctx["duration"], step=ctx["step"],
-                  description=description, tooltip=tooltip, readout_format=".1f")
+# ---------------------------------------------------------------------------
+# The comparison panel: any scenario, both styles, the common controls
+# ---------------------------------------------------------------------------
 
-
-def _dropdown(options, value, description, tooltip):
-    return dropdown(options=options, value=value, description=description, tooltip=tooltip)
-
-
-#: The key spaces a key-space slider offers.
-KEY_SPACES = (1, 2, 5, 10, 20, 50, 100, 1000, 10_000)
-
-PARAMS: dict[str, _Param] = {
-    # traffic: the same arrivals go to both styles
-    "rate": _Param("traffic", lambda c: 100, lambda c, v: slider(
-        W.IntSlider, value=v, min=10, max=300, step=10, description="rate (req/s)",
-        tooltip="Poisson arrivals per second at the entry service")),
-    "spike": _Param("traffic", lambda c: 1.0, lambda c, v: slider(
-        W.FloatSlider, value=v, min=1.0, max=5.0, step=0.5, description="spike ×",
-        tooltip="the rate is multiplied by this during the spike window (1 = no spike)")),
-    "spike_window": _Param("traffic", lambda c: _window(c, 0.4, 0.55), lambda c, v: _range(
-        c, v, "spike at (s)", "when the spike starts and ends")),
-    # failure: one downstream service misbehaves in a window
-    "service": _Param("failure", lambda c: c["default_service"], lambda c, v: _dropdown(
-        c["services"], v, "faulty service", "the service that goes down, slows or fails")),
-    "down": _Param("failure", lambda c: True, lambda c, v: checkbox(
-        v, "down (outage)", tooltip="the service is down during the window")),
-    "window": _Param("failure", lambda c: _window(c, 1 / 3, 2 / 3), lambda c, v: _range(
-        c, v, "fault window (s)", "when the fault starts and ends (equal ends: no fault)")),
-    "slowdown": _Param("failure", lambda c: 1.0, lambda c, v: slider(
-        W.FloatSlider, value=v, min=1.0, max=20.0, step=0.5, description="slowdown ×",
-        tooltip="service times are this many times longer during the window (1 = normal)")),
-    "error_rate": _Param("failure", lambda c: 0.0, lambda c, v: slider(
-        W.FloatSlider, value=v, min=0.0, max=1.0, step=0.05, description="error rate",
-        tooltip="share of handling that fails during the window", readout_format=".0%")),
-    # partition: topic partitions, keys, and a network cut
-    "partitions": _Param("partition", lambda c: c["partitions"], lambda c, v: slider(
-        W.IntSlider, value=v, min=1, max=16, description="partitions",
-        tooltip="partitions of the stream (event-driven): at most this many consumers per group work")),
-    "keys": _Param("partition", lambda c: 1000, lambda c, v: slider(
-        W.SelectionSlider, options=KEY_SPACES, value=v, description="key space",
-        tooltip="distinct order keys; a key always goes to the same partition")),
-    "hot_key": _Param("partition", lambda c: 0.0, lambda c, v: slider(
-        W.FloatSlider, value=v, min=0.0, max=0.9, step=0.05, description="hot-key share",
-        tooltip="share of all requests that carry one hot key (one partition)", readout_format=".0%")),
-    "cut": _Param("partition", lambda c: "", lambda c, v: _dropdown(
-        [("no network cut", "")] + [(f"cut link to {s}", s) for s in c["services"]], v, "network",
-        "cut the link that brings work to a service: from the entry (request-response) "
-        "or from the stream (event-driven)")),
-    "cut_window": _Param("partition", lambda c: _window(c, 1 / 3, 0.5), lambda c, v: _range(
-        c, v, "cut window (s)", "when the network partition starts and heals")),
-    # trace: which request to look at (no new simulation needed)
-    "trace_at": _Param("trace", lambda c: _window(c, 0.5, 0.5)[0], lambda c, v: slider(
-        W.FloatSlider, value=v, min=0.0, max=c["duration"], step=c["step"] / 5,
-        description="trace at (s)", tooltip="show the first request that arrived after this time",
-        readout_format=".1f")),
-}
-
-#: The groups of controls a panel can show, in display order.
+#: The groups of controls a ComparisonPanel can show, in display order.
 CONTROL_GROUPS = {
     "traffic": ("rate", "spike", "spike_window"),
     "failure": ("service", "down", "window", "slowdown", "error_rate"),
     "partition": ("partitions", "keys", "hot_key", "cut", "cut_window"),
     "trace": ("trace_at",),
 }
-
 _GROUP_TITLES = {"traffic": "traffic (both styles)", "failure": "failure",
                  "partition": "partitions & network", "trace": "trace"}
-
 #: The figures a ComparisonPanel can draw, left to right.
-PLOTS = ("latency", "timeseries", "trace", "scorecard", "architecture")
-
+PLOTS = vp.comparison_figures
 _KEY_NUMBERS = ("p50", "p99", "e2e_p99", "error_rate", "throughput", "max_consumer_lag")
 
 
-# ---------------------------------------------------------------------------
-# The comparison panel
-# ---------------------------------------------------------------------------
+def scenario_traffic(p: dict) -> Traffic:
+    """The arrivals of the common traffic controls: ``rate``, a ``spike`` in
+    ``spike_window``, ``keys`` and a ``hot_key`` share."""
+    keys = {"keys": int(p["keys"]), "hot_key_share": float(p["hot_key"])}
+    start, end = p["spike_window"]
+    if p["spike"] != 1 and end > start:
+        return Traffic.spike(p["rate"], p["spike"], start, end, **keys)
+    return Traffic.poisson(p["rate"], **keys)
 
-class ComparisonPanel(Panel):
+
+def scenario_faults(arch, p: dict) -> list:
+    """The faults of the common failure and network controls, for one style's
+    architecture: the same fault for every style, wired each style's way."""
+    out = []
+    service = p["service"]
+    start, end = p["window"]
+    if end > start:
+        if p["down"]:
+            out.append(Outage(service, start, end))
+        if p["slowdown"] != 1:
+            out.append(Slowdown(service, start, end, p["slowdown"]))
+        if p["error_rate"] > 0:
+            out.append(ErrorRate(service, start, end, p["error_rate"]))
+    start, end = p["cut_window"]
+    if p["cut"] and end > start:
+        out += cut_links_into(arch, p["cut"], start, end)
+    return out
+
+
+def comparison_spec(scenario: Callable = scenarios.order_placed, *, styles=scenarios.STYLES,
+                    controls=("traffic", "failure", "partition"), plots=("latency", "timeseries"),
+                    metrics=("throughput", "errors", "consumer_lag"), nodes=None, latency: str = "overlay",
+                    numbers: bool = True, max_requests: int = PANEL_MAX_REQUESTS, duration: float = DEFAULT_DURATION,
+                    seed: int = 7, title: str | None = None) -> PanelSpec:
+    """The :class:`PanelSpec` of a :class:`ComparisonPanel` (its arguments, checked)."""
+    if not callable(scenario):
+        raise TypeError(f"scenario must be a function style -> Architecture, got {scenario!r}")
+    controls, plots, metrics = (tuple((x,) if isinstance(x, str) else x) for x in (controls, plots, metrics))
+    bad = [g for g in controls if g not in CONTROL_GROUPS]
+    if bad:
+        raise ValueError(f"controls: unknown group {bad[0]!r}; choose from {tuple(CONTROL_GROUPS)}")
+    bad = [p for p in plots if p not in PLOTS]
+    if bad:
+        raise ValueError(f"plots: unknown plot {bad[0]!r}; choose from {PLOTS}")
+    if not plots:
+        raise ValueError(f"plots: choose at least one of {PLOTS}")
+    if latency not in ("caller", "e2e", "both", "overlay"):
+        raise ValueError(f"latency must be 'caller', 'e2e', 'both' or 'overlay', got {latency!r}")
+    takes = _accepted_kwargs(scenario)
+    probe = scenario(tuple(styles)[0])
+    services = tuple(s for s in probe.services if s != probe.entry) or tuple(probe.services)
+    overrides = {"partitions": control("partitions", default=_default_partitions(scenario))}
+    shown = [name for g in controls for name in CONTROL_GROUPS[g]]
+    columns = tuple((_GROUP_TITLES[g], tuple((n, overrides[n]) if n in overrides else n for n in CONTROL_GROUPS[g]))
+                    for g in controls)
+    ctx = Context(duration=run_duration(duration), services=services)
+    fixed = {}
+    for name in (n for names in CONTROL_GROUPS.values() for n in names):
+        if name not in shown:
+            fixed[name] = overrides.get(name, control(name)).value(ctx)
+    traced = "trace" in plots
+
+    def runs(p):
+        kwargs = {"partitions": int(p["partitions"])} if "partitions" in takes else {}
+        traffic = scenario_traffic(p)
+        out = {}
+        for style in styles:
+            arch = scenario(style, **kwargs)
+            out[style] = panel_run(p, arch, traffic, scenario_faults(arch, p), max_requests=max_requests,
+                                   trace_sample=1.0 if traced else 0.0)
+        return out
+
+    def draw(results, p, _):
+        return vp.comparison(results, plots, metrics=metrics, nodes=nodes, latency_view=latency,
+                             trace_at=p["trace_at"])
+
+    return PanelSpec(name="ComparisonPanel", columns=columns, runs=runs, draw=draw,
+                     numbers=(lambda results, p, _: numbers_table(results)) if numbers else None,
+                     fixed=fixed, view_only=("trace_at",), services=services,
+                     requires={"spike_window": ("spike",), "cut_window": ("cut",)}, duration=duration, seed=seed,
+                     title=title)
+
+
+class ComparisonPanel(SpecPanel):
     """Both styles of a scenario, side by side, under sliders.
 
     Every run builds ``scenario(style)`` for each of ``styles``, sends the
@@ -511,177 +633,15 @@ class ComparisonPanel(Panel):
                  metrics=("throughput", "errors", "consumer_lag"), nodes=None, latency: str = "overlay",
                  numbers: bool = True, max_requests: int = PANEL_MAX_REQUESTS, title: str | None = None,
                  run: bool = True, **values):
-        if not callable(scenario):
-            raise TypeError(f"scenario must be a function style -> Architecture, got {scenario!r}")
-        if isinstance(controls, str):
-            controls = (controls,)
-        if isinstance(plots, str):
-            plots = (plots,)
-        if isinstance(metrics, str):
-            metrics = (metrics,)
-        bad = [g for g in controls if g not in CONTROL_GROUPS]
-        if bad:
-            raise ValueError(f"controls: unknown group {bad[0]!r}; choose from {tuple(CONTROL_GROUPS)}")
-        bad = [p for p in plots if p not in PLOTS]
-        if bad:
-            raise ValueError(f"plots: unknown plot {bad[0]!r}; choose from {PLOTS}")
-        if not plots:
-            raise ValueError(f"plots: choose at least one of {PLOTS}")
-        if latency not in ("caller", "e2e", "both", "overlay"):
-            raise ValueError(f"latency must be 'caller', 'e2e', 'both' or 'overlay', got {latency!r}")
-        duration = run_duration(duration)
-        check_parameters("ComparisonPanel", values, PARAMS)
-        self.scenario = scenario
-        self.styles = tuple(styles)
-        self.duration = float(duration)
-        self.seed = seed
-        self.plots = tuple(plots)
-        self.metrics = tuple(metrics)
-        self.nodes = nodes
-        self.latency_view = latency
-        self.show_numbers = numbers
-        self.max_requests = max_requests
-        self._scenario_kwargs = _accepted_kwargs(scenario)
-        probe = scenario(self.styles[0])
-        services = [s for s in probe.services if s != probe.entry] or list(probe.services)
-        ctx = {
-            "duration": self.duration,
-            "step": _nice_step(self.duration),
-            "services": services,
-            "default_service": "shipping" if "shipping" in services else services[0],
-            "partitions": _default_partitions(scenario),
-        }
-        self._ctx = ctx
-        shown = [name for g in controls for name in CONTROL_GROUPS[g]]
-        initial = {name: values.get(name, spec.default(ctx)) for name, spec in PARAMS.items()}
-        widgets_ = {name: PARAMS[name].control(ctx, initial[name]) for name in shown}
-        fixed = {name: v for name, v in initial.items() if name not in widgets_}
-        columns = control_columns(widgets_, [(_GROUP_TITLES[g], CONTROL_GROUPS[g]) for g in controls])
-        super().__init__(widgets_, fixed, title=title, layout=columns)
-        if run:
-            self.run()
-
-    # -- the experiment ----------------------------------------------------------
-    def traffic(self, p: dict) -> Traffic:
-        """The arrivals both styles get."""
-        keys = {"keys": int(p["keys"]), "hot_key_share": float(p["hot_key"])}
-        start, end = p["spike_window"]
-        if p["spike"] != 1 and end > start:
-            return Traffic.spike(p["rate"], p["spike"], start, end, **keys)
-        return Traffic.poisson(p["rate"], **keys)
-
-    def faults(self, arch, p: dict) -> list:
-        """The faults for one style's architecture (the same ones for every style)."""
-        out = []
-        service = p["service"]
-        start, end = p["window"]
-        if end > start:
-            if p["down"]:
-                out.append(Outage(service, start, end))
-            if p["slowdown"] != 1:
-                out.append(Slowdown(service, start, end, p["slowdown"]))
-            if p["error_rate"] > 0:
-                out.append(ErrorRate(service, start, end, p["error_rate"]))
-        start, end = p["cut_window"]
-        if p["cut"] and end > start:
-            out += [NetworkPartition(a, b, start, end) for a, b in _inbound_links(arch, p["cut"])]
-        return out
-
-    def architectures(self, p: dict) -> dict:
-        kwargs = {}
-        if "partitions" in self._scenario_kwargs:
-            kwargs["partitions"] = int(p["partitions"])
-        return {style: self.scenario(style, **kwargs) for style in self.styles}
-
-    def simulate(self, params: dict, timings: dict) -> dict:
-        """Run every style; a style whose architecture, traffic and faults did
-        not change since its last run keeps its result (``timings[style]`` is
-        then ``None``): moving the partitions slider re-runs only the styles
-        that have partitions, and choosing another trace re-runs nothing."""
-        traffic = self.traffic(params)
-        sampled = 1.0 if "trace" in self.plots else 0.0
-        results = {}
-        for style, arch in self.architectures(params).items():
-            faults = self.faults(arch, params)
-            key = (_fingerprint(arch), traffic, tuple(faults), self.duration, self.seed, sampled,
-                   self.max_requests)
-            results[style], timings[style] = self.cached_run(style, key, lambda: simulate(
-                arch, traffic, self.duration, faults=faults, seed=self.seed, max_requests=self.max_requests,
-                max_drain=max(30.0, 2 * self.duration), trace_sample=sampled))
-        return results
-
-    # -- the picture -------------------------------------------------------------
-    def draw(self, results: dict, params: dict) -> Figure:
-        if set(self.plots) <= {"latency", "timeseries"}:
-            return self._draw_columns(results)
-        sizes = {
-            "latency": (4.6, 3.6 * (2 if self.latency_view == "both" else 1)),
-            "timeseries": (6.8, 0.5 + 1.6 * len(self.metrics)),
-            "trace": (9.0, 0.9 + 0.3 * (9 + 6)),
-            "scorecard": (4.4, 3.4),
-            "architecture": (10.0, 4.4),
-        }
-        widths = [sizes[p][0] for p in self.plots]
-        height = max(sizes[p][1] for p in self.plots)
-        fig = Figure(figsize=(min(14.0, sum(widths)), height), layout="constrained")
-        subs = fig.subfigures(1, len(self.plots), width_ratios=widths, squeeze=False)[0]
-        for sub, plot in zip(subs, self.plots):
-            if plot == "latency":
-                views = 2 if self.latency_view == "both" else 1
-                vp.latency(results, which=self.latency_view, ax=list(sub.subplots(views, 1, squeeze=False)[:, 0]))
-            elif plot == "timeseries":
-                vp.timeseries(results, self.metrics, ax=sub, nodes=self.nodes)
-            elif plot == "trace":
-                vp.waterfall(_same_request_traces(results, params["trace_at"]), ax=sub)
-            elif plot == "scorecard":
-                vp.scorecard(results, ax=sub.subplots())
-            elif plot == "architecture":
-                vp.architecture({name: r.architecture for name, r in results.items()},
-                                {name: r.faults for name, r in results.items()}, ax=sub)
-        return fig
-
-    def _draw_columns(self, results: dict) -> Figure:
-        """Latency and time series in columns with margins fixed in inches.
-
-        The same picture a layout engine would find, without the extra
-        measuring pass it costs on every redraw (about a third of the time).
-        """
-        entries = len(results) * (2 if self.latency_view == "overlay" else 1)
-        columns = []   # (plot, width, left, right, top, bottom, panels, gap, min panel height) in inches
-        for plot in self.plots:
-            if plot == "latency":
-                bottom = 1.0 + 0.165 * entries
-                panels = 2 if self.latency_view == "both" else 1
-                columns.append((plot, 4.6, 0.65, 0.35, 0.35, bottom, panels, bottom + 0.3, 2.5))
-            else:
-                columns.append((plot, 6.8, 0.6, 1.75, 0.35, 0.5, len(self.metrics), 0.42, 1.15))
-        height = max(c[4] + c[5] + c[6] * c[8] + (c[6] - 1) * c[7] for c in columns)
-        width = sum(c[1] for c in columns)
-        fig = Figure(figsize=(width, height))
-        x = 0.0
-        for plot, w, left, right, top, bottom, panels, gap, _ in columns:
-            panel_h = (height - top - bottom - (panels - 1) * gap) / panels
-            grid = fig.add_gridspec(panels, 1, left=(x + left) / width, right=(x + w - right) / width,
-                                    top=1 - top / height, bottom=bottom / height, hspace=gap / panel_h)
-            if plot == "latency":
-                vp.latency(results, which=self.latency_view, ax=[fig.add_subplot(grid[i]) for i in range(panels)])
-            else:
-                vp.timeseries(results, self.metrics, ax=vp.stacked_axes(fig, grid), nodes=self.nodes)
-            x += w
-        return fig
-
-    def summary_html(self, results: dict) -> str:
-        if not self.show_numbers:
-            return ""
-        return _numbers_table(results)
+        spec = comparison_spec(scenario, styles=styles, controls=controls, plots=plots, metrics=metrics,
+                               nodes=nodes, latency=latency, numbers=numbers, max_requests=max_requests,
+                               duration=duration, seed=seed, title=title)
+        self.plots, self.metrics = tuple(spec_plots(plots)), tuple(spec_plots(metrics))
+        super().__init__(spec, run=run, **values)
 
 
-def _fingerprint(arch) -> tuple:
-    """Everything about an architecture that a run depends on, hashable."""
-    g = arch.graph
-    nodes = tuple((n, tuple(sorted((k, repr(v)) for k, v in attrs.items()))) for n, attrs in g.nodes(data=True))
-    edges = tuple((a, b, tuple(sorted((k, repr(v)) for k, v in attrs.items()))) for a, b, attrs in g.edges(data=True))
-    return nodes, edges, arch.entry
+def spec_plots(value) -> tuple:
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def _accepted_kwargs(func) -> set:
@@ -699,38 +659,8 @@ def _default_partitions(scenario) -> int:
         return 4
 
 
-def _inbound_links(arch, service: str) -> list:
-    """The links that bring work to ``service``: calls into it, else the
-    streams it consumes, else (not connected) the entry."""
-    g = arch.graph
-    if service not in g:
-        raise KeyError(f"cut: unknown service {service!r}")
-    callers = [a for a in g.predecessors(service) if g.edges[a, service]["kind"] == "call"]
-    streams = [a for a in g.predecessors(service) if g.edges[a, service]["kind"] == "subscribe"]
-    links = [(a, service) for a in callers + streams]
-    if not links and arch.entry and arch.entry != service:
-        links = [(arch.entry, service)]
-    return links
-
-
-def _same_request_traces(results: dict, at: float) -> dict:
-    """The spans of the same request (the first arriving at or after ``at``)
-    in each run: identical traffic means identical request ids."""
-    out = {}
-    for name, res in results.items():
-        req = res.requests
-        later = req[req["start"] >= at]
-        row = later.iloc[0] if len(later) else (req.iloc[-1] if len(req) else None)
-        if row is None:
-            out[name] = res.spans.iloc[0:0]
-            continue
-        spans = res.spans
-        out[f"{name}, request {int(row['request_id'])} ({row['status']})"] = spans[spans["trace_id"] == row["trace_id"]]
-    return out
-
-
-def _numbers_table(results: dict) -> str:
-    """The key numbers as a small HTML table, the better value in bold green."""
+def numbers_table(results: dict) -> str:
+    """The key numbers of ``results`` as a small HTML table, the better value in bold green."""
     table = compare(results)
     names = list(table.columns)
     colors = vp._assign_colors(names, {n: r.architecture.name for n, r in results.items()})

@@ -38,7 +38,8 @@ from ..simulation import simulate
 from ..traffic import Traffic
 from ..widgets import Panel, control_columns, dropdown, run_duration, slider, table_html
 from ..measures import blocking_window as _blocking_window  # noqa: F401
-from ..measures import consumer_capacity, error_rate_during, processing_backlog  # noqa: F401
+from ..measures import consumer_capacity, processing_backlog  # noqa: F401
+from ..measures import failed_share as error_rate_during  # noqa: F401
 from ..measures import drain_time as measured_drain_time
 
 __all__ = [

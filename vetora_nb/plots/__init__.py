@@ -1,0 +1,62 @@
+"""Figures of a run: pictures you would rather look at than read a table.
+
+One module per family of figures, over three shared ones: :mod:`.style`
+(colours and labels), :mod:`.format` (numbers and faults in words) and
+:mod:`.layout` (figures in inches, PNGs, fault shading). Everything is
+re-exported here, so ``from vetora_nb import plots`` is all a notebook needs.
+
+Every function here takes what :func:`vetora_nb.simulate` measured (or an
+:class:`~vetora_nb.Architecture`) and returns a ``matplotlib.figure.Figure``.
+Nothing is simulated here; nothing is estimated. A plot only shows numbers
+that are already in a :class:`~vetora_nb.Result`.
+
+Two habits hold across the package, so that a reader learns them once:
+
+- **One colour per style.** Request-response is always blue and event-driven
+  always orange (:data:`STYLE_COLORS`). A run whose name is not a style gets
+  a colour from :data:`PALETTE`.
+- **Faults are red.** A fault window is a light red band on every time axis,
+  and a faulted node in an architecture drawing has a red outline.
+
+The figures are built with ``matplotlib.figure.Figure()`` rather than
+``pyplot``: pyplot keeps every figure it made in a global registry until it
+is closed, which is how a slider moved 200 times ends up holding 200 figures.
+A plain ``Figure`` is garbage like any other object once nobody refers to it.
+In a notebook, a ``Figure`` left as the last expression of a cell shows as a
+PNG (this module teaches IPython how, even when pyplot was never imported).
+
+Each function also accepts ``ax=`` (one ``Axes``, or a list of them for the
+multi-panel plots) to draw into a figure you laid out yourself; it then
+returns that figure.
+
+>>> import vetora_nb as vn
+>>> from vetora_nb import plots
+>>> runs = {s: vn.simulate(vn.scenarios.order_placed(s), vn.Traffic.poisson(50),
+...                        duration=5, seed=1) for s in vn.scenarios.STYLES}
+>>> fig = plots.latency(runs)          # caller and end-to-end CDFs side by side
+>>> type(fig).__name__
+'Figure'
+"""
+
+from __future__ import annotations
+
+from .architecture import architecture
+from .comparison import FIGURES as comparison_figures
+from .comparison import comparison, same_request_traces
+from .format import DEFAULT_SCORE, EVENT_METRICS, SCORE_ROWS, fault_label, format_ms, format_seconds, format_value
+from .latency import latency
+from .layout import (_axes_for, _note, _runs, figure_and_axes, figure_png, grid_in_inches, panel_title,
+                     shade_faults, stacked_axes, tidy)
+from .scorecard import scorecard
+from .style import (FAULT_COLOR, GOOD_COLOR, GREY, INK, METRIC_LABELS, NEUTRAL_COLOR, PALETTE, RATE_METRICS,
+                    STYLE_COLORS, STYLE_LABELS, STYLE_NAMES, _assign_colors, color_for, shade, style_label)
+from .timeseries import timeseries
+from .traces import waterfall
+
+__all__ = [
+    "STYLE_COLORS", "STYLE_LABELS", "STYLE_NAMES", "PALETTE", "FAULT_COLOR", "GOOD_COLOR", "NEUTRAL_COLOR", "INK",
+    "GREY", "METRIC_LABELS", "RATE_METRICS", "SCORE_ROWS", "DEFAULT_SCORE", "EVENT_METRICS",
+    "architecture", "comparison", "comparison_figures", "same_request_traces", "latency", "timeseries", "waterfall", "scorecard",
+    "color_for", "style_label", "shade", "fault_label", "format_value", "format_ms", "format_seconds", "figure_png", "shade_faults",
+    "tidy", "panel_title", "figure_and_axes", "grid_in_inches", "stacked_axes",
+]

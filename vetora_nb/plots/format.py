@@ -1,0 +1,105 @@
+"""Numbers and faults written for people: latencies in ms, rates, shares, fault captions."""
+
+from __future__ import annotations
+
+
+import numpy as np
+
+from ..faults import BrokerOutage, ErrorRate, NetworkPartition, Outage, Slowdown
+
+def format_ms(seconds: float) -> str:
+    """A latency for people: 0.42 ms, 4.2 ms, 42 ms, 1.4 s."""
+    if seconds is None or not np.isfinite(seconds):
+        return "—"
+    ms = seconds * 1000
+    if ms < 1:
+        return f"{ms:.2f} ms"
+    if ms < 10:
+        return f"{ms:.1f} ms"
+    if ms < 1000:
+        return f"{ms:.0f} ms"
+    return f"{seconds:.1f} s" if seconds < 100 else f"{seconds:.0f} s"
+
+
+def format_seconds(seconds: float, never: str = "never") -> str:
+    """A duration in seconds for people (``never`` when it is infinite): 3.4 s, 42 s.
+
+    >>> format_seconds(3.412), format_seconds(float("inf"))
+    ('3.4 s', 'never')
+    """
+    if seconds is None or seconds != seconds:
+        return "—"
+    if seconds == float("inf"):
+        return never
+    return f"{seconds:.1f} s" if abs(seconds) < 100 else f"{seconds:.0f} s"
+
+
+def fault_label(fault) -> str:
+    """A fault in a few words: 'shipping down', 'inventory ×10 slower', ..."""
+    if isinstance(fault, Outage):
+        return f"{fault.node} down"
+    if isinstance(fault, Slowdown):
+        return f"{fault.node} ×{fault.factor:g} slower"
+    if isinstance(fault, ErrorRate):
+        return f"{fault.node} {fault.rate:.0%} errors"
+    if isinstance(fault, NetworkPartition):
+        return f"{fault.a}–{fault.b} cut"
+    if isinstance(fault, BrokerOutage):
+        return f"{fault.stream} down" if fault.stream else "broker down"
+    return type(fault).__name__
+
+
+def _window(fault) -> str:
+    return f"{fault.start:g}–{fault.end:g} s"
+
+
+#: Row label, "better" direction (-1 lower, +1 higher, 0 neither) and format kind.
+SCORE_ROWS = {
+    "requests": ("requests", 0, "count"),
+    "ok": ("answered ok", +1, "count"),
+    "failed": ("failed", -1, "count"),
+    "in_flight": ("still in flight", -1, "count"),
+    "error_rate": ("error rate", -1, "pct"),
+    "p50": ("caller p50", -1, "ms"),
+    "p95": ("caller p95", -1, "ms"),
+    "p99": ("caller p99", -1, "ms"),
+    "mean_latency": ("caller mean", -1, "ms"),
+    "e2e_p50": ("end-to-end p50", -1, "ms"),
+    "e2e_p95": ("end-to-end p95", -1, "ms"),
+    "e2e_p99": ("end-to-end p99", -1, "ms"),
+    "unsettled": ("never settled", -1, "count"),
+    "throughput": ("throughput (ok/s)", +1, "rate"),
+    "events_published": ("events published", 0, "count"),
+    "events_processed": ("events processed", 0, "count"),
+    "events_dlq": ("dead-lettered", -1, "count"),
+    "events_pending": ("events pending", -1, "count"),
+    "events_lost": ("events lost", -1, "count"),
+    "duplicates": ("duplicate deliveries", -1, "count"),
+    "failed_publishes": ("failed publishes", -1, "count"),
+    "max_consumer_lag": ("max consumer lag", -1, "count"),
+}
+DEFAULT_SCORE = ("error_rate", "p50", "p99", "e2e_p50", "e2e_p99", "throughput",
+                 "max_consumer_lag", "events_dlq", "events_lost")
+#: Metrics that only mean something when the run has a stream.
+EVENT_METRICS = ("events_published", "events_processed", "events_dlq", "events_pending", "events_lost",
+                 "duplicates", "failed_publishes", "max_consumer_lag")
+
+
+def format_value(metric: str, value) -> str:
+    """A summary value as a person reads it: ms, %, /s or a count."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if not np.isfinite(value):
+        return "—"
+    kind = SCORE_ROWS.get(metric, (metric, 0, "num"))[2]
+    if kind == "ms":
+        return format_ms(value)
+    if kind == "pct":
+        return f"{value:.1%}" if value < 0.1 else f"{value:.0%}"
+    if kind == "rate":
+        return f"{value:,.1f}/s"
+    if kind == "count":
+        return f"{value:,.0f}"
+    return f"{value:,.4g}"

@@ -1,0 +1,166 @@
+"""Latency distributions: caller and end-to-end CDFs with their percentiles."""
+
+from __future__ import annotations
+
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+from matplotlib.transforms import ScaledTranslation, blended_transform_factory
+
+from .format import format_ms
+from .layout import _axes_for, _note, _runs, tidy
+from .style import INK, _assign_colors, _label
+
+_VIEWS = {
+    "caller": ("Caller latency: until the entry service answers",
+               "every answered request, failures included"),
+    "e2e": ("End-to-end: until every effect is done",
+            "successful requests whose effects all finished"),
+}
+
+
+def _ms_tick(value, _pos=None) -> str:
+    """A tick on a log axis in milliseconds, written for people."""
+    if value >= 1000:
+        return f"{value / 1000:g} s"
+    return f"{value:g} ms"
+
+
+_PCT_STYLES = (":", "--", "-")
+_PCT_NAMES = ("dotted", "dashed", "solid")
+
+
+def _latencies(res, view: str) -> np.ndarray:
+    """Seconds, the way ``summary()`` counts them (caller: every answered
+    request; e2e: successful requests that settled)."""
+    req = res.requests
+    if view == "caller":
+        values = req.loc[req["status"] != "in_flight", "latency"]
+    else:
+        values = req.loc[req["status"] == "ok", "e2e_latency"]
+    values = values.to_numpy(float)
+    return values[np.isfinite(values)]
+
+
+def latency(results, which: str = "both", kind: str = "cdf", ax=None, *,
+            percentiles=(50, 95, 99), title=None) -> Figure:
+    """Latency distributions of two or more runs, side by side.
+
+    ``which`` picks the clock: ``'caller'`` is how long the customer waited
+    for an answer; ``'e2e'`` is how long until the order was *really* done
+    (every consumer finished with it); ``'both'`` draws one panel each, and
+    ``'overlay'`` draws both clocks in one panel (solid: caller, dashed:
+    end-to-end). Request-response answers only when all work is done, so its
+    two clocks nearly agree; event-driven answers first and works afterwards,
+    so its caller latency is short and its end-to-end latency carries the
+    broker hop and any backlog: its two curves come apart.
+
+    ``kind='cdf'`` draws the cumulative distribution (read it as: "this share
+    of requests took at most x ms"); ``kind='hist'`` a histogram on log bins.
+    The x axis is logarithmic, in milliseconds: tails live decades away from
+    medians. Dots (or vertical lines) mark p50, p95 and p99, whose values are
+    repeated in the legend.
+    """
+    if which not in ("caller", "e2e", "both", "overlay"):
+        raise ValueError(f"which must be 'caller', 'e2e', 'both' or 'overlay', got {which!r}")
+    if kind not in ("cdf", "hist"):
+        raise ValueError(f"kind must be 'cdf' or 'hist', got {kind!r}")
+    runs = _runs(results)
+    colors = _assign_colors(runs, {n: r.architecture.name for n, r in runs.items()})
+    panels = {"both": [["caller"], ["e2e"]], "overlay": [["caller", "e2e"]]}.get(which, [[which]])
+    legend_h = 0.75 + 0.16 * len(runs) * len(panels[0])
+    fig, axes = _axes_for(ax, len(panels), vertical=False,
+                          figsize=(5.0 * len(panels), 2.9 + legend_h))
+    for views, a in zip(panels, axes):
+        _latency_panel(a, runs, colors, views, kind, percentiles, title)
+    return fig
+
+
+def _latency_panel(a, runs, colors, views, kind, percentiles, title) -> None:
+    overlay = len(views) > 1
+    if title is not None:
+        heading = title
+    elif overlay:
+        heading = "Latency: caller (solid) and end-to-end (dashed)"
+    else:
+        heading = _VIEWS[views[0]][0]
+    a.set_title(heading, fontsize=10, loc="left", color=INK, y=1.0)
+    # First pass: the data, so that every histogram shares the same bins.
+    series = []
+    for view in views:
+        for name, res in runs.items():
+            v = _latencies(res, view) * 1000.0
+            if not len(v):
+                continue
+            # An answer in 0 ms (refused at the door: backpressure) has no place on a
+            # log axis; it is drawn at a floor just left of every real latency.
+            zero = v <= 0
+            positive = v[~zero]
+            floor = min(0.1, positive.min() / 2) if len(positive) else 0.1
+            series.append((view, name, np.where(zero, floor, v), zero, floor))
+    lo = min((s[2].min() for s in series), default=None)
+    hi = max((s[2].max() for s in series), default=None)
+    if series:
+        bins = np.logspace(np.log10(lo), np.log10(max(hi, lo * 1.01)), 45)
+    for view, name, v, zero, floor in series:
+        dashed = overlay and view == "e2e"
+        pct = np.percentile(v, percentiles)
+        who = f"{_label(name)} {'end-to-end' if view == 'e2e' else 'caller'}" if overlay else _label(name)
+        label = f"{who}: " + " · ".join(f"p{p:g} {format_ms(q / 1000) if q > floor else '0 ms'}"
+                                        for p, q in zip(percentiles, pct))
+        if zero.any():
+            label += f" · {zero.mean():.0%} refused in 0 ms"
+        color = colors[name]
+        ls = (0, (4, 2)) if dashed else "-"
+        if kind == "cdf":
+            if len(v) > 1000:       # 1000 quantiles draw the same curve, faster
+                ys = np.linspace(0, 1, 1000)
+                xs = np.quantile(v, ys)
+            else:
+                xs = np.sort(v)
+                ys = np.arange(1, len(xs) + 1) / len(xs)
+            a.step(xs, ys, where="post", color=color, lw=1.8, ls=ls, label=label)
+            a.plot(pct, np.asarray(percentiles) / 100, "o", color=color, ms=5, mec="white", mew=0.8)
+            if zero.any():
+                a.text(floor * 1.25, zero.mean() / 2, "refused\nin 0 ms", fontsize=7, color=color,
+                       va="center", ha="left")
+        else:
+            weights = np.full(len(v), 1 / len(v))
+            if not dashed:
+                a.hist(v, bins=bins, weights=weights, histtype="stepfilled", color=color, alpha=0.15)
+            a.hist(v, bins=bins, weights=weights, histtype="step", color=color, lw=1.5, ls=ls, label=label)
+            for k, q in enumerate(pct):
+                a.axvline(q, color=color, ls=_PCT_STYLES[k % len(_PCT_STYLES)], lw=1.0, alpha=0.9)
+    notes = [_VIEWS[v][1] for v in views]
+    if lo is None:
+        _note(a, "no latencies to show\n(" + "; ".join(notes) + ": none in these runs)")
+        return
+    a.set_xscale("log")
+    a.set_xlim(lo / 1.5, hi * 1.5)
+    # Minor ticks at 2 and 5 only: enough to read a log axis, and much cheaper to draw.
+    a.xaxis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
+    a.xaxis.set_minor_formatter(NullFormatter())
+    a.xaxis.set_major_formatter(FuncFormatter(_ms_tick))   # "10 ms", "1 s": no 10^x to decode
+    a.set_xlabel("latency (log scale)", fontsize=8.5)
+    if kind == "cdf":
+        a.set_ylim(0, 1.02)
+        a.set_ylabel("share of requests", fontsize=8.5)
+        for k, p in enumerate(percentiles):
+            a.axhline(p / 100, color="#bbbbbb", lw=0.7, ls=":", zorder=0)
+            close_above = k + 1 < len(percentiles) and percentiles[k + 1] - p < 6
+            a.text(1.0, p / 100, f" p{p:g}", transform=blended_transform_factory(a.transAxes, a.transData),
+                   ha="left", va="top" if close_above else "bottom", fontsize=7, color="#888888")
+        guide = "dots mark " + ", ".join(f"p{p:g}" for p in percentiles)
+    else:
+        a.set_ylabel("share of requests per bin", fontsize=8.5)
+        guide = "lines mark " + ", ".join(f"p{p:g} ({_PCT_NAMES[k % len(_PCT_NAMES)]})"
+                                         for k, p in enumerate(percentiles))
+    tidy(a)
+    # The legend hangs a fixed distance below the axes, whatever their height.
+    below = a.transAxes + ScaledTranslation(0, -0.48, a.figure.dpi_scale_trans)
+    caption = (f"caller: {notes[0]}\nend-to-end: {notes[1]}\n{guide}" if overlay
+               else f"{notes[0]}\n{guide}")
+    a.legend(loc="upper left", bbox_to_anchor=(0.0, 0.0), bbox_transform=below, fontsize=7.5,
+             frameon=False, title=caption, title_fontproperties={"size": 7},
+             alignment="left", borderaxespad=0, handlelength=2.0)
