@@ -28,11 +28,11 @@ from .coupling import (chain_availability, change_impact, producer_availability,
                        producer_edges_touched)
 from .event_sourcing import late_consumer_experiment, live_state, rebuild, state_at
 from .sagas import compare_sagas, run_saga
-from .tracing import critical_path, root_cause, trace, trace_shape, trace_shapes
+from .tracing import critical_path, request_spans, root_cause, trace, trace_shape, trace_shapes
 
 __all__ = [
     "tracing", "consistency", "event_sourcing", "sagas", "coupling",
-    "trace", "critical_path", "root_cause", "trace_shape", "trace_shapes",
+    "trace", "request_spans", "critical_path", "root_cause", "trace_shape", "trace_shapes",
     "write_log", "read_model_staleness", "read_your_writes", "stale_fraction_vs_lag",
     "synchronous_variant", "write_latency_tradeoff",
     "rebuild", "state_at", "live_state", "late_consumer_experiment",

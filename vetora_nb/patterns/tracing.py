@@ -165,6 +165,25 @@ def _spans_of(result, trace_id) -> pd.DataFrame:
     return sel
 
 
+def request_spans(result, request_id: int) -> pd.DataFrame:
+    """The raw spans (``res.spans`` rows) of one request's trace, for a waterfall.
+
+    Identical traffic gives identical request ids in both styles, so the
+    same ``request_id`` picks the same order in each run.
+
+    >>> import vetora_nb as vn
+    >>> res = vn.simulate(vn.scenarios.order_placed("request_response"), vn.Traffic.poisson(50),
+    ...                   duration=2, seed=1)
+    >>> len(request_spans(res, 3))           # orders' handle, 4 calls, 4 handles
+    9
+    """
+    requests = result.requests
+    row = requests[requests["request_id"] == request_id]
+    if row.empty:
+        raise KeyError(f"request_id {request_id!r}: no such request in this run")
+    return _spans_of(result, row["trace_id"].iloc[0])
+
+
 def _tree(result, trace_id) -> _Tree:
     return _Tree(_spans_of(result, trace_id))
 
