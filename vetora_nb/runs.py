@@ -125,5 +125,15 @@ class RunCache:
             self._results.popitem(last=False)
         return result, seconds
 
+    def __contains__(self, key) -> bool:
+        return key in self._results
+
+    def put(self, run, result) -> None:
+        """Keep ``result`` as what ``run`` gives (made elsewhere, e.g. in a worker process)."""
+        self._results[run.key] = result
+        self._results.move_to_end(run.key)
+        while len(self._results) > self.size:
+            self._results.popitem(last=False)
+
     def __len__(self) -> int:
         return len(self._results)

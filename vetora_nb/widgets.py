@@ -15,9 +15,17 @@ In a notebook, put the panel on the last line of a cell to show it.
 
 How a panel behaves:
 
-- **It runs once per change.** Costly sliders use ``continuous_update=False``,
-  so dragging sends one value when released. ``update(**params)`` sets any
-  number of parameters and runs once, not once per parameter.
+- **It runs once per change, and only what changed.** Sliders send one
+  value when released (``continuous_update=False``); ``update(**params)``
+  sets any number of parameters and runs once. Runs are cached by
+  everything they depend on (:mod:`vetora_nb.runs`): moving the partitions
+  slider re-runs only the style that has partitions.
+- **It answers at once.** In a notebook, a move starts the update in the
+  background and the status line says so straight away; moves that arrive
+  meanwhile supersede each other, so a burst of moves costs at most two
+  updates. The two styles' runs are made side by side in worker processes
+  when the machine has two cores (:mod:`vetora_nb.workers`), with results
+  identical to runs made one after the other.
 - **It tells you what it is doing.** The status line says "simulating…"
   while it runs, then how long each style took ("RR 420 ms · ED 190 ms"),
   or, in red, why it could not run ("Could not simulate: rate: this traffic
@@ -38,10 +46,10 @@ starting value by name (``ComparisonPanel(slowdown=10, down=False)``).
 Parameters whose group is not shown keep that value; they are listed in
 ``panel.fixed``.
 
-A notebook's own panel is a :class:`Panel` subclass built from the same
-parts: controls made with :func:`slider`, :func:`dropdown` and
-:func:`checkbox`, laid out by :func:`control_columns`, runs reused with
-:meth:`Panel.cached_run`, key numbers shown with :func:`table_html`.
+A notebook's own panel is a :class:`PanelSpec` — a declaration of its
+controls (from the catalogue in :mod:`vetora_nb.controls`), of how their
+values become runs, and of which figure and key numbers to show — run by
+the one generic :class:`SpecPanel` (``vetora_nb.panels`` holds them all).
 """
 
 from __future__ import annotations
@@ -50,6 +58,7 @@ import base64
 import html
 import inspect
 import math
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -59,7 +68,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from . import plots as vp
-from . import scenarios
+from . import scenarios, workers
 from .controls import CONTROL_WIDTH, DESCRIPTION_WIDTH, KEY_SPACES, Context, control  # noqa: F401
 from .faults import ErrorRate, Outage, Slowdown, cut_links_into
 from .results import compare
@@ -167,6 +176,9 @@ class Panel:
 
     #: Resolution of the PNG shown in the panel.
     dpi = 90
+    #: Run control moves in a background thread, coalescing bursts (``None``:
+    #: only inside a Jupyter kernel, where the kernel keeps taking messages).
+    background: bool | None = None
 
     def __init__(self, controls: dict, fixed: dict | None = None, *, title: str | None = None,
                  layout: list | None = None):
@@ -179,6 +191,9 @@ class Panel:
         self.runs = 0
         self._cache: dict = {}
         self._holding = False
+        self._lock = threading.Lock()
+        self._wanted = 0            # settings asked for so far; a run serves all asked before it began
+        self._worker: threading.Thread | None = None
         self.status = W.HTML(value="", layout=W.Layout(min_height="22px"))
         self.numbers = W.HTML(value="")
         self.output = W.Output(layout=W.Layout(min_height="120px"))
@@ -276,8 +291,56 @@ class Panel:
 
     # -- running ---------------------------------------------------------------
     def _on_change(self, change) -> None:
-        if not self._holding:
+        if self._holding:
+            return
+        if self._in_background():
+            self.request()
+        else:
             self.run()
+
+    def _in_background(self) -> bool:
+        if self.background is not None:
+            return self.background
+        try:
+            from IPython import get_ipython
+        except ImportError:   # pragma: no cover
+            return False
+        ip = get_ipython()
+        return ip is not None and getattr(ip, "kernel", None) is not None
+
+    def request(self) -> None:
+        """Ask for a run with the current settings and return at once.
+
+        The status line says straight away that a run is under way. Moves
+        that arrive while a run is going supersede each other: when it ends,
+        one more run is made with the latest settings, so a burst of moves
+        costs at most two updates after the last one.
+        """
+        with self._lock:
+            self._wanted += 1
+            self.status.value = _BUSY
+            if self._worker is not None:
+                return
+            self._worker = threading.Thread(target=self._serve, name=f"{type(self).__name__} update", daemon=True)
+            self._worker.start()
+
+    def _serve(self) -> None:
+        while True:
+            with self._lock:
+                serving = self._wanted
+            self.run()
+            with self._lock:
+                if self._wanted == serving:
+                    self._worker = None
+                    return
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until the runs asked for are done; ``False`` if ``timeout`` ran out first."""
+        worker = self._worker
+        if worker is not None:
+            worker.join(timeout)
+            return not worker.is_alive()
+        return True
 
     def run(self, notes=()) -> None:
         """Simulate with the current parameters and redraw (never raises)."""
@@ -335,6 +398,8 @@ class Panel:
     def _ipython_display_(self):
         from IPython.display import display
 
+        if getattr(self, "parallel", False):
+            workers.start()   # warm the workers up while the reader looks at the first picture
         display(self.widget)
 
     def __repr__(self) -> str:
@@ -450,7 +515,7 @@ class SpecPanel(Panel):
     """
 
     def __init__(self, spec: PanelSpec, *, duration: float | None = None, seed: int | None = None,
-                 run: bool = True, **values):
+                 run: bool = True, parallel: bool = True, **values):
         self.spec = spec
         duration = run_duration(spec.duration if duration is None else duration)
         seed = spec.seed if seed is None else seed
@@ -466,6 +531,8 @@ class SpecPanel(Panel):
         self.duration, self.seed = duration, seed
         self.cache = RunCache()
         self.analysis: dict = {}
+        #: Make a move's runs side by side in worker processes (when there are two cores).
+        self.parallel = parallel
         columns = control_columns(widgets_, [(title, [e[0] if isinstance(e, tuple) else e for e in names])
                                              for title, names in spec.columns])
         super().__init__(widgets_, fixed, title=spec.title, layout=columns)
@@ -478,9 +545,17 @@ class SpecPanel(Panel):
         return self.spec.runs(self.params() if params is None else params)
 
     def simulate(self, params: dict, timings: dict) -> dict:
+        """The planned runs: reused if seen, the rest made side by side (:mod:`vetora_nb.workers`)."""
+        planned = self.planned_runs(params)
         results = {}
-        for name, planned in self.planned_runs(params).items():
-            results[name], timings[name] = self.cache.get(planned)
+        fresh = [name for name, run in planned.items() if run.key not in self.cache]
+        made = dict(zip(fresh, workers.execute([planned[n] for n in fresh], parallel=self.parallel)))
+        for name, run in planned.items():
+            if name in made:
+                results[name], timings[name] = made[name]
+                self.cache.put(run, results[name])
+            else:
+                results[name], timings[name] = self.cache.get(run)
         self.analysis = self.spec.analyse(results, params) if self.spec.analyse else {}
         return results
 
