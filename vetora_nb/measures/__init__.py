@@ -6,7 +6,7 @@ notebook, a panel, an exercise and a verdict all read a run the same way.
 One module per concept:
 
 - :mod:`.capacity` — what a service or consumer group can do flat out;
-- :mod:`.backlog` — processing backlog, drain time (measured and predicted);
+- :mod:`.backlog` — processing backlog, drain time (measured and predicted), peak lag per group;
 - :mod:`.requests` — failures in a window, answers per second, work done;
 - :mod:`.consumers` — partition ownership and each instance's load.
 
@@ -17,14 +17,14 @@ Everything is re-exported here: ``vn.measures.drain_time(res, "shipping")``.
 400.0
 """
 
-from .backlog import blocking_window, drain_time, predicted_drain_time, processing_backlog
+from .backlog import blocking_window, drain_time, max_consumer_lag, predicted_drain_time, processing_backlog
 from .capacity import capacities, consumer_capacity, service_capacity
 from .consumers import assignment, hot_partition, instance_load, partition_lag, stream_of
 from .requests import answered_per_s, failed_latency, failed_share, fulfilled_per_s, in_window, work_done
 
 __all__ = [
     "service_capacity", "consumer_capacity", "capacities",
-    "processing_backlog", "blocking_window", "drain_time", "predicted_drain_time",
+    "processing_backlog", "blocking_window", "drain_time", "predicted_drain_time", "max_consumer_lag",
     "in_window", "failed_share", "failed_latency", "answered_per_s", "fulfilled_per_s", "work_done",
     "stream_of", "assignment", "instance_load", "partition_lag", "hot_partition",
 ]

@@ -25,7 +25,7 @@ import numpy as np
 from .. import theory
 from ..faults import BrokerOutage, NetworkPartition, Outage
 
-__all__ = ["processing_backlog", "blocking_window", "drain_time", "predicted_drain_time"]
+__all__ = ["processing_backlog", "blocking_window", "drain_time", "predicted_drain_time", "max_consumer_lag"]
 
 
 def _group_rows(res, group):
@@ -99,3 +99,29 @@ def predicted_drain_time(rate: float, outage: float, capacity: float) -> float:
     ``backlog_drain_time(backlog_after_outage(rate, outage), capacity, rate)``
     (``inf`` when ``capacity <= rate``)."""
     return theory.backlog_drain_time(theory.backlog_after_outage(rate, outage), capacity, rate)
+
+
+def max_consumer_lag(res, group: str | None = None):
+    """The highest sampled ``consumer_lag`` of each consumer group (a Series by
+    group), or of one ``group`` (a number).
+
+    ``summary()['max_consumer_lag']`` is the highest over *all* groups: one
+    slow group hides how the others did. This is the same peak, per group.
+
+    >>> import vetora_nb as vn
+    >>> res = vn.simulate(vn.scenarios.order_placed("event_driven"), vn.Traffic.poisson(100),
+    ...                   duration=10, seed=1, faults=[vn.Outage("shipping", 2, 6)])
+    >>> peaks = max_consumer_lag(res)
+    >>> peaks.idxmax(), int(peaks.max()) == res.summary()["max_consumer_lag"]
+    ('shipping', True)
+    >>> max_consumer_lag(res, "shipping") > 10 * max_consumer_lag(res, "inventory")
+    True
+    """
+    lag = res.metric("consumer_lag")
+    peaks = lag.max().astype(int) if len(lag.columns) else lag.max()
+    peaks.index.name, peaks.name = "group", "max_consumer_lag"
+    if group is None:
+        return peaks
+    if group not in peaks.index:
+        raise KeyError(f"group: no consumer group {group!r} in this run; groups: {sorted(peaks.index)}")
+    return int(peaks[group])
