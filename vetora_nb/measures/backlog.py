@@ -114,7 +114,7 @@ def max_consumer_lag(res, group: str | None = None):
     >>> peaks = max_consumer_lag(res)
     >>> peaks.idxmax(), int(peaks.max()) == res.summary()["max_consumer_lag"]
     ('shipping', True)
-    >>> max_consumer_lag(res, "shipping") > 5 * max_consumer_lag(res, "inventory")   # ~rate x outage, against
+    >>> max_consumer_lag(res, "shipping") > 5 * max_consumer_lag(res, "inventory")   # about rate x outage
     True
     >>> max_consumer_lag(res, "inventory") <= 100 * 0.5 * 1.5      # ~rate x commit interval when healthy
     True
