@@ -58,6 +58,7 @@ pair of services that would become one call.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
@@ -160,12 +161,17 @@ def _chosen(sync, arch: Architecture, all_links: list[Link]) -> set[Link]:
 
 # -- options for what only one style has -----------------------------------------
 
+@functools.lru_cache(maxsize=None)
+def _keywords(method) -> tuple:
+    return tuple(p.name for p in inspect.signature(method).parameters.values() if p.kind is p.KEYWORD_ONLY)
+
+
 def _options(options, method, what: str) -> dict:
     if options is None:
         return {}
     if not isinstance(options, Mapping):
         raise TypeError(f"{what} must be a mapping of {method.__name__} keywords, got {options!r}")
-    known = [p.name for p in inspect.signature(method).parameters.values() if p.kind is p.KEYWORD_ONLY]
+    known = list(_keywords(method))
     for key in options:
         if key not in known:
             raise KeyError(f"{what}: unknown option {key!r}; options: {known}")
@@ -396,5 +402,4 @@ def twin(arch: Architecture, sync=None, *, streams: Mapping | None = None, strea
     if name is None:
         new.name = f"{arch.name} ({style_of(new)})"
         ng.graph["name"] = new.name
-    new.validate()
-    return new
+    return new   # acyclic like arch: a link rewired joins the same two services
