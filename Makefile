@@ -1,12 +1,14 @@
 # Two commands do all set-up on a fresh machine:
 #   make lab   -> .venv (if missing) + install + JupyterLab on notebooks/
 #   make test  -> .venv (if missing) + install + the whole test suite
+# and one serves the panels as web pages, code hidden:
+#   make app   -> Voila on app/ at http://127.0.0.1:8866 (the URL it prints carries the token)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test install bench clean student grade
+.PHONY: lab test install bench clean student grade app
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +30,19 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# App mode: every notebook in APP_PAGES is a page (Voila lists them), shown with its
+# code hidden and its widgets live, for projecting in a lecture or for students who
+# should not see code. Loopback only, behind a token: the one Voila makes up (it
+# prints the URL with it), or APP_TOKEN=... . Voila itself does not refuse root; its
+# kernels run the pages like the lab's, so ROOT_FLAG is not needed here.
+APP_PAGES ?= app/
+APP_PORT  ?= 8866
+APP_TOKEN ?=
+
+app: $(STAMP)
+	$(BIN)/voila $(APP_PAGES) --no-browser --Voila.ip=127.0.0.1 --port=$(APP_PORT) \
+		$(if $(APP_TOKEN),--token=$(APP_TOKEN),--token) --Voila.port_retries=0
 
 # Coursework (docs/instructors.md):
 #   make student                          -> student edition of notebooks/ in build/student/

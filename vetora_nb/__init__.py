@@ -6,7 +6,11 @@ inject faults, and read the measured :class:`Result`.
 """
 
 from . import exercises, measures, scenarios, theory
+from . import architecture_files, twins
 from .architecture import Architecture, CircuitBreaker
+from .architecture_files import load as load_architecture
+from .architecture_files import save as save_architecture
+from .twins import twin
 from .distributions import Constant, Distribution, Exponential, LogNormal, Uniform
 from .faults import BrokerOutage, ErrorRate, NetworkPartition, Outage, Slowdown
 from .results import Result, compare
@@ -22,4 +26,5 @@ __all__ = [
     "Architecture", "CircuitBreaker", "Constant", "Distribution", "Exponential", "LogNormal",
     "Uniform", "Traffic", "Outage", "Slowdown", "ErrorRate", "NetworkPartition", "BrokerOutage",
     "simulate", "Result", "compare", "scenarios", "theory", "patterns", "sweep", "exercises", "verdicts", "measures",
+    "twins", "twin", "architecture_files", "load_architecture", "save_architecture",
 ]

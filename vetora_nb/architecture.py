@@ -319,6 +319,70 @@ class Architecture:
         other._entry = self._entry
         return other
 
+    # -- twins and files -----------------------------------------------------
+    def twin(self, sync=None, **options) -> "Architecture":
+        """This system in the other style: see :func:`vetora_nb.twins.twin`."""
+        from .twins import twin
+        return twin(self, sync, **options)
+
+    def save(self, path) -> None:
+        """Write this architecture to a TOML file: see :mod:`vetora_nb.architecture_files`."""
+        from .architecture_files import save
+        save(self, path)
+
+    @classmethod
+    def load(cls, path) -> "Architecture":
+        """Read an architecture from a file written by :meth:`save` (or by hand)."""
+        from .architecture_files import load
+        return load(path)
+
+    def differences(self, other: "Architecture") -> list[str]:
+        """What differs between this architecture and ``other``, in words.
+
+        Empty when they are identical: the same name and entry, the same
+        nodes and edges *in the same order* (a service's calls are made in
+        the order they were added) with equal attributes.
+
+        >>> a, b = Architecture("x"), Architecture("x")
+        >>> for arch in (a, b):
+        ...     arch.add_service("api", workers=2)
+        >>> a.differences(b)
+        []
+        >>> b.graph.nodes["api"]["workers"] = 3
+        >>> a.differences(b)
+        ["service 'api': workers is 2 here, 3 there"]
+        """
+        if not isinstance(other, Architecture):
+            raise TypeError(f"other must be a vn.Architecture, got {other!r}")
+        out = []
+        if self.name != other.name:
+            out.append(f"name is {self.name!r} here, {other.name!r} there")
+        if self.entry != other.entry:
+            out.append(f"entry is {self.entry!r} here, {other.entry!r} there")
+
+        def compare(what, mine, theirs):
+            for key in list(mine) + [k for k in theirs if k not in mine]:
+                a, b = mine.get(key), theirs.get(key)
+                label = what(key)
+                if key not in theirs or key not in mine:
+                    out.append(f"{label} is only {'here' if key in mine else 'there'}")
+                    continue
+                for attr in list(a) + [k for k in b if k not in a]:
+                    if attr not in a or attr not in b or a[attr] != b[attr] or type(a[attr]) is not type(b[attr]):
+                        out.append(f"{label}: {attr} is {a.get(attr)!r} here, {b.get(attr)!r} there")
+
+        g, h = self.graph, other.graph
+        compare(lambda n: f"{(g.nodes[n] if n in g else h.nodes[n])['kind']} {n!r}",
+                dict(g.nodes(data=True)), dict(h.nodes(data=True)))
+        compare(lambda e: f"edge {e[0]!r} -> {e[1]!r}",
+                {(a, b): d for a, b, d in g.edges(data=True)}, {(a, b): d for a, b, d in h.edges(data=True)})
+        if not out:
+            if list(g) != list(h):
+                out.append(f"nodes are in another order: {list(g)} here, {list(h)} there")
+            if list(g.edges) != list(h.edges):
+                out.append(f"edges are in another order: {list(g.edges)} here, {list(h.edges)} there")
+        return out
+
     def __repr__(self) -> str:
         return (f"Architecture({self.name!r}: {len(self.services)} services, "
                 f"{len(self.streams)} streams, {self.graph.number_of_edges()} edges, entry={self.entry!r})")

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 
 from .architecture import Architecture
 from .distributions import Constant, Distribution, Exponential
+from .twins import twin
 
 __all__ = ["order_placed", "single_service", "STYLES", "DOWNSTREAM"]
 
@@ -113,7 +114,12 @@ def _shop(name: str, downstream: dict, *, calls, events, partitions, fanout, tim
           delivery_latency=0.005) -> Architecture:
     """``orders`` and its ``downstream`` services: ``orders`` calls the ones
     in ``calls`` and waits; with ``events`` (``None``: no broker) it then
-    appends to ``order-placed``, and those services are its consumer groups."""
+    appends to ``order-placed``, and those services are its consumer groups.
+
+    Built as the twin (:func:`vetora_nb.twins.twin`) of the shop in which
+    ``orders`` calls every service: the calls not in ``calls`` become
+    publications to ``order-placed``, so both wirings share every service
+    and cost by construction."""
     arch = Architecture(name)
     arch.add_service("orders", workers=orders_workers, fanout=fanout,
                      service_time=Exponential(mean=orders_service_time),
@@ -121,20 +127,18 @@ def _shop(name: str, downstream: dict, *, calls, events, partitions, fanout, tim
     for service, (workers, service_time) in downstream.items():
         arch.add_service(service, workers=workers, service_time=_service_time(service_time),
                          queue_capacity=queue_capacity)
-    for service in calls:
+    for service in downstream:
         arch.add_call("orders", service, timeout=timeout, retries=retries,
                       latency=Constant(network_latency), circuit_breaker=circuit_breaker)
-    if events is not None:
-        attempts = _per_consumer(max_attempts, "max_attempts", 3, events)
-        backoff = _per_consumer(retry_backoff, "retry_backoff", 0.05, events)
-        arch.add_stream("order-placed", partitions=partitions, append_latency=append_latency,
-                        delivery_latency=delivery_latency)
-        arch.add_publish("orders", "order-placed")
-        for service in events:
-            arch.add_subscription("order-placed", service, idempotent=idempotent,
-                                  max_attempts=attempts[service], retry_backoff=backoff[service])
     arch.entry = "orders"
-    return arch
+    if events is None:
+        return arch
+    return twin(arch, sync=list(calls), streams={"orders": "order-placed"}, name=name,
+                stream={"partitions": partitions, "append_latency": append_latency,
+                        "delivery_latency": delivery_latency},
+                subscription={"idempotent": idempotent,
+                              "max_attempts": _per_consumer(max_attempts, "max_attempts", 3, events),
+                              "retry_backoff": _per_consumer(retry_backoff, "retry_backoff", 0.05, events)})
 
 
 def single_service(workers: int = 1, mean_service_time: float = 0.010,
@@ -254,3 +258,37 @@ def hybrid_shop(sync="hybrid", *, partitions: int = 4, fanout: str = "parallel",
                  orders_workers=orders_workers, orders_service_time=orders_service_time,
                  network_latency=network_latency, idempotent=idempotent,
                  queue_capacity=queue_capacity, max_attempts=max_attempts)
+
+
+# -- the scenarios as files ------------------------------------------------------
+
+#: The scenarios the notebooks use, as shipped in ``data/architectures/<name>.toml``
+#: (see :mod:`vetora_nb.architecture_files`): an instructor can hand one out,
+#: edit it, or load it with ``vn.load_architecture(path)``.
+SHIPPED = {
+    "order_placed_request_response": lambda: order_placed("request_response"),
+    "order_placed_event_driven": lambda: order_placed("event_driven"),
+    "hybrid_shop": lambda: hybrid_shop("hybrid"),
+    "hybrid_shop_request_response": lambda: hybrid_shop("request_response"),
+    "hybrid_shop_event_driven": lambda: hybrid_shop("event_driven"),
+    "single_service_request_response": lambda: single_service(style="request_response"),
+    "single_service_event_driven": lambda: single_service(style="event_driven"),
+}
+
+__all__ += ["SHIPPED", "write_files"]
+
+
+def write_files(folder) -> list:
+    """Write every :data:`SHIPPED` scenario to ``folder/<name>.toml``; returns the paths.
+
+    ``python -c "import vetora_nb as vn; vn.scenarios.write_files('data/architectures')"``
+    regenerates the shipped files after a scenario's defaults change (a test
+    says when they no longer match).
+    """
+    from pathlib import Path
+
+    from .architecture_files import save
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return [save(build(), folder / f"{name}.toml") for name, build in SHIPPED.items()]

@@ -13,7 +13,9 @@ run (or, for sagas, running a small model of its own):
 - :mod:`~vetora_nb.patterns.sagas` — choreography vs orchestration, with
   compensations and the window in which a saga is half applied;
 - :mod:`~vetora_nb.patterns.coupling` — what a change touches, and whose
-  availability you inherit.
+  availability you inherit;
+- :mod:`~vetora_nb.patterns.otlp` — a run's traces as OpenTelemetry
+  (OTLP/JSON), to open in Jaeger or Grafana Tempo.
 
 >>> import vetora_nb as vn
 >>> arch = vn.scenarios.order_placed("event_driven")
@@ -21,7 +23,7 @@ run (or, for sagas, running a small model of its own):
 []
 """
 
-from . import consistency, coupling, event_sourcing, sagas, tracing
+from . import consistency, coupling, event_sourcing, otlp, sagas, tracing
 from .consistency import (read_model_staleness, read_your_writes, stale_fraction_vs_lag,
                           synchronous_variant, write_latency_tradeoff, write_log)
 from .coupling import (chain_availability, change_impact, producer_availability,
@@ -31,7 +33,7 @@ from .sagas import compare_sagas, run_saga
 from .tracing import critical_path, request_spans, root_cause, trace, trace_shape, trace_shapes
 
 __all__ = [
-    "tracing", "consistency", "event_sourcing", "sagas", "coupling",
+    "tracing", "consistency", "event_sourcing", "sagas", "coupling", "otlp",
     "trace", "request_spans", "critical_path", "root_cause", "trace_shape", "trace_shapes",
     "write_log", "read_model_staleness", "read_your_writes", "stale_fraction_vs_lag",
     "synchronous_variant", "write_latency_tradeoff",
