@@ -158,13 +158,14 @@ def test_throughput_figure_plots_the_sweep():
 
 
 def test_consumer_figure_shows_each_cell():
-    grid = vn.sweep(xs.consumer_group_point, {"partitions": [1, 2], "instances": [1, 2]}, seeds=[SEED],
+    grid = vn.sweep(xs.consumer_group_point, {"partitions": [1, 2, 4], "instances": [2]}, seeds=[SEED],
                     progress=False)
     ax = plots.consumer_figure(grid).axes[0]
     shown = ax.images[0].get_array()
     expected = grid.pivot(index="partitions", columns="instances", values="processed_per_s").to_numpy()
     assert np.asarray(shown) == pytest.approx(expected)
     assert sum("idle" in t.get_text() for t in ax.texts) == 1          # 2 instances on 1 partition
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["1", "2", "4"]
 
 
 def test_instance_figure_bars_are_the_instance_load():
