@@ -44,7 +44,7 @@ def _slowdown(p: dict) -> float:
     return float(p["slowdown"]) if p["slowdown"] != 1 and end > start else 1.0
 
 
-def _draw(results: dict, p: dict, _analysis) -> object:
+def _draw(results: dict, p: dict, _analysis):
     return vp.scalability_panel(results, SERVICE, slowdown=_slowdown(p))
 
 
