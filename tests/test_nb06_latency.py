@@ -1,10 +1,11 @@
 """Notebook 06 (latency): its exercises accept their solutions and reject
-wrong answers, for two students; its helpers measure what they claim; its
-panel draws at both ends of every control without piling up figures."""
+wrong answers, for two students; its measures and experiments say what they
+claim; its figures and its panel draw the numbers of the runs."""
 
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import matplotlib
 
@@ -12,14 +13,15 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
 
 import vetora_nb as vn  # noqa: E402
 from vetora_nb import exercises as ex  # noqa: E402
+from vetora_nb import measures, plots  # noqa: E402
+from vetora_nb.experiments import latency as xl  # noqa: E402
 from vetora_nb.panels import nb06_latency as nb06  # noqa: E402
 from vetora_nb.runs import fingerprint  # noqa: E402
 
-from panel_checks import assert_each_draws, assert_updates_do_not_leak, settings_at_extremes  # noqa: E402
+from panel_checks import settings_at_extremes, updates_that_draw  # noqa: E402
 
 SEED = 7
 DURATION = 20
@@ -83,71 +85,86 @@ def test_one_partition_misses_the_end_to_end_slo():
 # -- helpers ---------------------------------------------------------------------
 
 def test_broker_variant_defaults_to_the_order_example_and_its_hop_is_paid_end_to_end():
-    assert fingerprint(nb06.broker_variant())[1:] == fingerprint(vn.scenarios.order_placed(ED))[1:]
-    near, far = (nb06.hop_point(d, seed=SEED, duration=5) for d in (0, 40))
+    assert fingerprint(xl.broker_variant())[1:] == fingerprint(vn.scenarios.order_placed(ED))[1:]
+    near, far = (xl.hop_point(d, seed=SEED, duration=5) for d in (0, 40))
     assert far["e2e_p50"] - near["e2e_p50"] == pytest.approx(40, abs=2)
     assert far["caller_p99"] == pytest.approx(near["caller_p99"], rel=0.01)
 
 
 def test_fanout_shop_wires_each_style():
-    rr = nb06.fanout_shop(RR, 3, fanout="sequential")
+    rr = xl.fanout_shop(RR, 3, fanout="sequential")
     assert rr.calls_from("orders") == ["service-0", "service-1", "service-2"]
     assert rr.graph.nodes["orders"]["fanout"] == "sequential"
-    ed = nb06.fanout_shop(ED, 3, partitions=5)
+    ed = xl.fanout_shop(ED, 3, partitions=5)
     assert ed.subscribers("order-placed") == ["service-0", "service-1", "service-2"]
     assert ed.graph.nodes["order-placed"]["partitions"] == 5
     with pytest.raises(ValueError):
-        nb06.fanout_shop(RR, 0)
+        xl.fanout_shop(RR, 0)
     with pytest.raises(ValueError):
-        nb06.fanout_point(2, "carrier pigeon")
+        xl.fanout_point(2, "carrier pigeon")
 
 
 def test_crossover_width_and_sequential_growth():
-    df = vn.sweep(nb06.fanout_point, {"width": [1, 4, 8], "variant": list(nb06.VARIANTS)}, seeds=[SEED],
+    df = vn.sweep(xl.fanout_point, {"width": [1, 4, 8], "variant": list(xl.VARIANTS)}, seeds=[SEED],
                   progress=False)
     e2e = df.pivot(index="width", columns="variant", values="e2e_p99")
     assert e2e.loc[1, "RR sequential"] < e2e.loc[1, "ED"] < e2e.loc[8, "RR sequential"]
-    assert nb06.crossover_width(df) == 4
-    assert math.isinf(nb06.crossover_width(df[df["width"] == 1]))
-    assert isinstance(nb06.fanout_figure(df), Figure)
+    assert xl.crossover_width(df) == 4
+    assert math.isinf(xl.crossover_width(df[df["width"] == 1]))
+    left, right = plots.fanout_figure(df).axes
+    for variant in xl.VARIANTS:
+        sel = df[df["variant"] == variant].sort_values("width")
+        drawn = {ln.get_label(): ln.get_xydata() for ln in left.lines}[variant]
+        assert drawn[:, 1] == pytest.approx(sel["e2e_p99"].to_numpy())
+        drawn = {ln.get_label(): ln.get_xydata() for ln in right.lines}[variant]
+        assert drawn[:, 1] == pytest.approx(sel["caller_p99"].to_numpy())
+    assert any("from width 4" in t.get_text() for t in left.texts)      # the crossover, marked
 
 
 def test_max_of_n_quantile_is_the_right_quantile():
     values = np.arange(1, 10_001)
-    assert nb06.max_of_n_quantile(values, 1) == pytest.approx(np.quantile(values, 0.99))
-    assert nb06.max_of_n_quantile(values, 8) == pytest.approx(np.quantile(values, 0.99 ** (1 / 8)))
+    assert measures.max_of_n_quantile(values, 1) == pytest.approx(np.quantile(values, 0.99))
+    assert measures.max_of_n_quantile(values, 8) == pytest.approx(np.quantile(values, 0.99 ** (1 / 8)))
     with pytest.raises(ValueError):
-        nb06.max_of_n_quantile(values, 0)
+        measures.max_of_n_quantile(values, 0)
 
 
 def test_heavy_tails_grow_with_the_fan_out():
-    one, eight = (nb06.tail_point(n, "lognormal", seed=SEED, duration=6) for n in (1, 8))
+    one, eight = (xl.tail_point(n, "lognormal", seed=SEED, duration=6) for n in (1, 8))
     assert eight["request_p99"] > 1.5 * one["request_p99"]
     assert eight["request_p99"] == pytest.approx(eight["predicted_p99"], rel=0.25)
     with pytest.raises(ValueError):
-        nb06.service_time_of("pareto")
+        xl.service_time_of("pareto")
 
 
 def test_latency_table_matches_summary():
     runs = {style: vn.simulate(vn.scenarios.order_placed(style), vn.Traffic.poisson(50), duration=4, seed=SEED)
             for style in (RR, ED)}
-    table = nb06.latency_table(runs)
+    table = measures.latency_table(runs)
     for style, res in runs.items():
         s = res.summary()
         assert table.loc[style, "caller p99"] == pytest.approx(s["p99"] * 1000)
         assert table.loc[style, "end-to-end p50"] == pytest.approx(s["e2e_p50"] * 1000)
 
 
+def test_hop_figure_plots_the_sweep_and_rr_lines():
+    hops = vn.sweep(partial(xl.hop_point, duration=3), {"delivery_ms": [0, 20]}, seeds=[SEED], progress=False)
+    rr = vn.simulate(vn.scenarios.order_placed(RR), vn.Traffic.poisson(100), duration=3, seed=SEED)
+    ax = plots.hop_figure(hops, rr).axes[0]
+    lines = {ln.get_label(): ln.get_xydata() for ln in ax.lines}
+    assert lines["ED end-to-end p50"][:, 1] == pytest.approx(hops.sort_values("delivery_ms")["e2e_p50"].to_numpy())
+    assert lines["RR p99 (caller = end-to-end)"][0, 1] == pytest.approx(rr.summary()["e2e_p99"] * 1000)
+
+
 # -- the panel -------------------------------------------------------------------
 
-def test_panel_at_both_ends_of_every_control():
-    panel = nb06.LatencyPanel(duration=3.0, run=False)
-    assert_each_draws(panel, settings_at_extremes(panel))
-    panel.update(mode="diagonal")
-    assert panel.error and "mode" in panel.error
-
-
-def test_panel_repeated_updates_do_not_accumulate_figures():
-    panel = nb06.LatencyPanel(duration=3.0, run=False)
-    assert_updates_do_not_leak(panel, [{"width": width} for width in (1, 3, 5)])
-    assert panel.runs == 3 and panel.error is None
+def test_panel_draws_at_both_ends_of_every_control_and_its_bars_are_the_table():
+    panel = nb06.panel(duration=3.0, run=False)
+    for setting in updates_that_draw(panel, settings_at_extremes(panel)):
+        bars = panel.figure.axes[-1]
+        table = measures.latency_table(panel.results)
+        heights = [b.get_height() for b in bars.patches]
+        assert heights == pytest.approx(list(table.loc[RR]) + list(table.loc[ED]), nan_ok=True)
+        assert bars.get_title(loc="left") == f"{setting['width']} services · RR calls {setting['fanout']}"
+    panel.update(fanout="diagonal")
+    assert panel.error and "fanout" in panel.error

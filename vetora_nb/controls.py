@@ -178,6 +178,10 @@ CATALOGUE: dict[str, Control] = {
     "trace_at": Control("float", "trace at (s)", "show the first request that arrived after this time",
                         default=lambda c: window(0.5, 0.5)(c)[0], min=0.0, max=lambda c: c.duration,
                         step=lambda c: c.step / 5, readout=".1f"),
+    # -- notebook 06 --
+    "width": Control("int", "fan-out width", "how many downstream services each order needs", default=4, min=1, max=10),
+    "fanout": Control("menu", "RR calls", "request-response: all calls at once, or one after another",
+                      default="parallel", options=[("parallel calls", "parallel"), ("sequential calls", "sequential")]),
 }
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from .. import scenarios
+from .. import measures, scenarios
+from ..experiments import scalability
 from ..simulation import simulate
 from ..traffic import Traffic
 from . import Outcome, close, one_of, register, whole_number
@@ -27,16 +28,10 @@ VARIANTS = {
 OVERLOAD_CHOICES = ("request_response", "event_driven", "about the same")
 
 
-def _nb04():
-    from ..panels import nb04_scalability
-
-    return nb04_scalability
-
-
 @lru_cache(maxsize=32)
 def shipping_done(rate: float, style: str, seed: int, duration: float = 3.0) -> float:
     """Shipping work finished per second at ``rate`` orders/s (no drain)."""
-    return float(_nb04().throughput_point(rate, style, seed, duration)["done_shipping"])
+    return float(scalability.throughput_point(rate, style, seed, duration)["done_shipping"])
 
 
 def overload_answer(rate: float, seed: int) -> str:
@@ -57,16 +52,17 @@ def _overload_work(answer, *, rate, seed):
 
 @lru_cache(maxsize=32)
 def spike_drain_time(rate: float, spike: float, start: float, end: float, duration: float, seed: int) -> float:
-    """Seconds after the spike until ED shipping's lag was back to normal (see ``nb04.drain_time``)."""
+    """Seconds after the spike until ED shipping's backlog was back to normal (``vn.measures.drain_time``)."""
     res = simulate(scenarios.order_placed(ED), Traffic.spike(rate, spike, start, end), duration=duration,
                    seed=seed, trace_sample=0.0)
-    return _nb04().drain_time(res, "shipping", start, end)
+    return measures.drain_time(res, "shipping", start, end)
 
 
 @register("04.spike_drain", kind="measurement",
           hint="Run the event-driven order example under vn.Traffic.spike(RATE, SPIKE, SPIKE_START, SPIKE_END), "
-               "take res.metric('consumer_lag')['shipping'], and find the first time after SPIKE_END at which "
-               "the lag is back to the highest value it had before SPIKE_START. Answer in seconds after SPIKE_END.",
+               "read shipping's processing backlog (vn.measures.processing_backlog: events published but not yet "
+               "processed) on a fine grid of times, and find the first time after SPIKE_END at which it is back "
+               "to the highest value it had before SPIKE_START. Answer in seconds after SPIKE_END.",
           defaults={"rate": VARIANTS["RATE"][0], "spike": VARIANTS["SPIKE"][0], "start": 5.0, "end": 8.0,
                     "duration": 16.0, "seed": 7})
 def _spike_drain(answer, *, rate, spike, start, end, duration, seed):
@@ -80,7 +76,7 @@ def _spike_drain(answer, *, rate, spike, start, end, duration, seed):
 def keeps_up(partitions: int, instances: int, target: float, seed: int, mean: float = 0.010,
              duration: float = 8.0) -> bool:
     """Does a consumer group of ``instances`` on ``partitions`` process >= 97% of ``target`` events/s?"""
-    res = simulate(_nb04().consumer_group(partitions, instances, mean), Traffic.poisson(target),
+    res = simulate(scalability.consumer_group(partitions, instances, mean), Traffic.poisson(target),
                    duration=duration, seed=seed, drain=False, trace_sample=0.0)
     ev = res.events
     if not len(ev):

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from .. import measures
 from ..architecture import CircuitBreaker
+from ..experiments.failure import shop
 from ..faults import ErrorRate, Outage, Slowdown
 from ..simulation import simulate
 from ..traffic import Traffic
@@ -24,21 +26,14 @@ VARIANTS = {
 STORM_CHOICES = ("lower", "higher", "about the same")
 
 
-def _nb05():
-    from ..panels import nb05_failure_handling
-
-    return nb05_failure_handling
-
-
 @lru_cache(maxsize=32)
 def storm_failed_share(rate: float, retries: int, timeout: float, slowdown: float, start: float, end: float,
                        duration: float, seed: int) -> float:
     """Share of the orders arriving during a shipping slowdown that failed (RR)."""
-    nb05 = _nb05()
-    res = simulate(nb05.shop("request_response", retries=retries, timeout=timeout), Traffic.poisson(rate),
+    res = simulate(shop("request_response", retries=retries, timeout=timeout), Traffic.poisson(rate),
                    duration=duration, seed=seed, faults=[Slowdown("shipping", start, end, slowdown)],
                    trace_sample=0.0)
-    return nb05.window_failed_share(res, start, end)
+    return measures.failed_share(res, start, end)
 
 
 @register("05.retry_storm", kind="prediction",
@@ -61,13 +56,12 @@ def _retry_storm(answer, *, rate, retries, timeout, slowdown, start, end, durati
 def breaker_relief(rate: float, retries: int, timeout: float, hang: float, start: float, end: float,
                    duration: float, seed: int, failure_threshold: int = 5, reset_timeout: float = 1.0) -> float:
     """Calls to shipping per request without a breaker, divided by the same with one."""
-    nb05 = _nb05()
     attempts = []
     for breaker in (None, CircuitBreaker(failure_threshold, reset_timeout)):
-        res = simulate(nb05.shop("request_response", retries=retries, timeout=timeout, circuit_breaker=breaker),
+        res = simulate(shop("request_response", retries=retries, timeout=timeout, circuit_breaker=breaker),
                        Traffic.poisson(rate), duration=duration, seed=seed,
                        faults=[Slowdown("shipping", start, end, hang)], trace_sample=0.0)
-        attempts.append(res.call_attempts["orders->shipping"] / max(1, len(res.requests)))
+        attempts.append(measures.attempts_per_request(res, "shipping"))
     return attempts[0] / attempts[1]
 
 
@@ -88,8 +82,7 @@ def consumer_outcome(max_attempts: int, retry_backoff: float, idempotent: bool, 
                      duration: float = 18.0) -> tuple:
     """(dead-lettered, duplicates, end-to-end p99) of the ED order example whose shipping
     fails every event for ``failure_length`` s from ``start``, then crashes for 1 s at ``crash``."""
-    nb05 = _nb05()
-    arch = nb05.shop("event_driven", max_attempts=max_attempts, retry_backoff=retry_backoff, idempotent=idempotent)
+    arch = shop("event_driven", max_attempts=max_attempts, retry_backoff=retry_backoff, idempotent=idempotent)
     faults = [ErrorRate("shipping", start, start + failure_length, 1.0), Outage("shipping", crash, crash + 1.0)]
     res = simulate(arch, Traffic.poisson(rate), duration=duration, seed=seed, faults=faults, trace_sample=0.0)
     s = res.summary()

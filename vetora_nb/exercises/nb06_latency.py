@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from .. import scenarios
+from ..experiments.latency import fanout_point, fanout_shop
 from ..simulation import simulate
 from ..traffic import Traffic
 from . import Outcome, close, one_of, register
@@ -25,18 +26,11 @@ VARIANTS = {
 WINNER_CHOICES = ("request_response", "event_driven", "about the same")
 
 
-def _nb06():
-    from ..panels import nb06_latency
-
-    return nb06_latency
-
-
 @lru_cache(maxsize=32)
 def sequential_e2e_p99(width: int, rate: float, seed: int, duration: float = 6.0) -> tuple:
     """End-to-end p99 (ms) of RR calling ``width`` services one after another, and of ED."""
-    nb06 = _nb06()
-    rr = nb06.fanout_point(width, "RR sequential", seed, rate, duration)["e2e_p99"]
-    ed = nb06.fanout_point(width, "ED", seed, rate, duration)["e2e_p99"]
+    rr = fanout_point(width, "RR sequential", seed, rate, duration)["e2e_p99"]
+    ed = fanout_point(width, "ED", seed, rate, duration)["e2e_p99"]
     return rr, ed
 
 
@@ -77,8 +71,7 @@ def _broker_hop(answer, *, rate, duration, seed):
 def slo_latencies(style: str, fanout: str, partitions: int, width: int, rate: float, seed: int,
                   duration: float = 10.0) -> tuple:
     """(caller p99, end-to-end p99) in seconds of the fan-out design."""
-    nb06 = _nb06()
-    arch = nb06.fanout_shop(style, width, fanout=fanout, partitions=partitions)
+    arch = fanout_shop(style, width, fanout=fanout, partitions=partitions)
     res = simulate(arch, Traffic.poisson(rate), duration=duration, seed=seed, trace_sample=0.0)
     s = res.summary()
     return s["p99"], s["e2e_p99"]

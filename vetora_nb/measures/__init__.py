@@ -28,3 +28,17 @@ __all__ = [
     "in_window", "failed_share", "failed_latency", "answered_per_s", "fulfilled_per_s", "work_done",
     "stream_of", "assignment", "instance_load", "partition_lag", "hot_partition",
 ]
+
+# -- notebooks 04-06: calls under failure, deliveries, two clocks ---------------------
+from .calls import (BREAKER_STATES, attempts_per_request, breaker_changes, breaker_closed_after,  # noqa: E402
+                    refused_at_door, wasted_example, wasted_work)
+from .deliveries import accounting, events_in_window, retry_outcomes, unfulfilled  # noqa: E402
+from .samples import mean_in_window  # noqa: E402
+from .latency import call_latencies, latency_table, max_of_n_quantile  # noqa: E402
+
+__all__ += [
+    "BREAKER_STATES", "attempts_per_request", "wasted_work", "wasted_example", "breaker_changes",
+    "breaker_closed_after", "refused_at_door",
+    "accounting", "events_in_window", "retry_outcomes", "unfulfilled", "mean_in_window",
+    "latency_table", "call_latencies", "max_of_n_quantile",
+]

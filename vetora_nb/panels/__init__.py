@@ -18,3 +18,12 @@ from .. import widgets
 SPECS = {
     "00_start_here": widgets.comparison_spec,
 }
+
+# -- notebooks 04-06 --
+from . import nb04_scalability, nb05_failure_handling, nb06_latency  # noqa: E402
+
+SPECS.update({
+    "04_scalability": nb04_scalability.scalability_spec,
+    "05_failure_handling": nb05_failure_handling.failure_spec,
+    "06_latency": nb06_latency.latency_spec,
+})

@@ -60,3 +60,11 @@ __all__ = [
     "color_for", "style_label", "shade", "fault_label", "format_value", "format_ms", "format_seconds", "figure_png", "shade_faults",
     "tidy", "panel_title", "figure_and_axes", "grid_in_inches", "stacked_axes",
 ]
+
+# -- notebooks 04-06: scalability, failure handling, the two clocks ------------------
+from .clocks import clock_bars, fanout_figure, hop_figure, latency_panel, tail_figure  # noqa: E402
+from .failure import failure_panel  # noqa: E402
+from .scalability import consumer_figure, instance_figure, scalability_panel, throughput_figure  # noqa: E402
+
+__all__ += ["throughput_figure", "consumer_figure", "instance_figure", "scalability_panel", "failure_panel",
+            "hop_figure", "fanout_figure", "tail_figure", "clock_bars", "latency_panel"]
