@@ -188,3 +188,9 @@ def control(name: str, **overrides) -> Control:
         hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(CATALOGUE)}"
         raise KeyError(f"control: no control {name!r} in the catalogue{hint}")
     return CATALOGUE[name].but(**overrides) if overrides else CATALOGUE[name]
+
+
+# -- notebook 07 --
+CATALOGUE["fault"] = Control("menu", "fault", "what happens to the chosen service over the window: it goes down, or "
+                             "the network that brings it work is cut", default="outage",
+                             options=[("outage (down)", "outage"), ("network cut", "cut")])

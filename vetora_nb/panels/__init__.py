@@ -18,3 +18,7 @@ from .. import widgets
 SPECS = {
     "00_start_here": widgets.comparison_spec,
 }
+
+from . import nb07_temporal_coupling as _nb07  # noqa: E402
+
+SPECS["07_temporal_coupling"] = _nb07.spec

@@ -60,3 +60,8 @@ __all__ = [
     "color_for", "style_label", "shade", "fault_label", "format_value", "format_ms", "format_seconds", "figure_png", "shade_faults",
     "tidy", "panel_title", "figure_and_axes", "grid_in_inches", "stacked_axes",
 ]
+
+# -- notebook 07: temporal coupling --
+from .temporal import cut_figure, drain_figure, outage_figure  # noqa: E402
+
+__all__ += ["outage_figure", "cut_figure", "drain_figure"]
