@@ -194,3 +194,10 @@ def control(name: str, **overrides) -> Control:
 CATALOGUE["fault"] = Control("menu", "fault", "what happens to the chosen service over the window: it goes down, or "
                              "the network that brings it work is cut", default="outage",
                              options=[("outage (down)", "outage"), ("network cut", "cut")])
+
+# -- notebook 08 --
+CATALOGUE["crash"] = Control("range", "crash (s)", "the consumer group crashes over this window (equal ends: no "
+                             "crash); on restart it re-reads from its last committed offset", default=window(0.4, 0.5))
+CATALOGUE["commit_interval"] = Control("float", "commit every (s)", "ED: consumers commit their offsets this often, "
+                                       "after processing (0: after every event)", default=1.0, min=0.0, max=5.0,
+                                       step=0.25)

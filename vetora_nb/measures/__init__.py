@@ -28,3 +28,10 @@ __all__ = [
     "in_window", "failed_share", "failed_latency", "answered_per_s", "fulfilled_per_s", "work_done",
     "stream_of", "assignment", "instance_load", "partition_lag", "hot_partition",
 ]
+
+# -- notebook 08: order and delivery --
+from .delivery import dlq_share, repeated_effects  # noqa: E402
+from .ordering import group_of, grouped_inversions, inversions, order_report, request_order_report  # noqa: E402
+
+__all__ += ["group_of", "inversions", "grouped_inversions", "order_report", "request_order_report",
+            "dlq_share", "repeated_effects"]

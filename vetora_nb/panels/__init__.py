@@ -22,3 +22,7 @@ SPECS = {
 from . import nb07_temporal_coupling as _nb07  # noqa: E402
 
 SPECS["07_temporal_coupling"] = _nb07.spec
+
+from . import nb08_ordering_and_delivery as _nb08  # noqa: E402
+
+SPECS["08_ordering_and_delivery"] = _nb08.spec

@@ -65,3 +65,8 @@ __all__ = [
 from .temporal import cut_figure, drain_figure, outage_figure  # noqa: E402
 
 __all__ += ["outage_figure", "cut_figure", "drain_figure"]
+
+# -- notebook 08: ordering and delivery --
+from .ordering import delivery_figure, ordering_figure, partition_figure  # noqa: E402
+
+__all__ += ["partition_figure", "delivery_figure", "ordering_figure"]
