@@ -35,3 +35,8 @@ from .ordering import group_of, grouped_inversions, inversions, order_report, re
 
 __all__ += ["group_of", "inversions", "grouped_inversions", "order_report", "request_order_report",
             "dlq_share", "repeated_effects"]
+
+# -- notebook 09: replaying a log --
+from .replay import predicted_catch_up, slowed_drain_time  # noqa: E402
+
+__all__ += ["slowed_drain_time", "predicted_catch_up"]

@@ -70,3 +70,10 @@ __all__ += ["outage_figure", "cut_figure", "drain_figure"]
 from .ordering import delivery_figure, ordering_figure, partition_figure  # noqa: E402
 
 __all__ += ["partition_figure", "delivery_figure", "ordering_figure"]
+
+# -- notebook 09: event sourcing and CQRS --
+from .event_log import (catch_up_figure, event_log_figure, lag_figure, log_figure, state_figure,  # noqa: E402
+                        staleness_figure, staleness_vs_slowdown_figure, time_travel_figure)
+
+__all__ += ["log_figure", "state_figure", "lag_figure", "staleness_figure", "time_travel_figure", "event_log_figure",
+            "catch_up_figure", "staleness_vs_slowdown_figure"]
