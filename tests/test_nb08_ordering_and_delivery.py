@@ -200,9 +200,13 @@ def test_partition_figure_draws_each_partitions_lag_and_each_instances_load(cras
 
 
 def test_delivery_figure_bars_are_the_runs_accounting(crash_runs):
-    fig = plots.delivery_figure(crash_runs, "billing")
+    flaky = vn.simulate(ordering.pipeline(max_attempts=1), vn.Traffic.poisson(80), duration=4, seed=SEED,
+                        faults=ordering.consumer_faults((1, 2), error_rate=0.3))
+    runs = {**crash_runs, "flaky": flaky}
+    assert flaky.summary()["events_dlq"] > 0
+    fig = plots.delivery_figure(runs, "billing")
     left, right = fig.axes
-    for k, res in enumerate(crash_runs.values()):
+    for k, res in enumerate(runs.values()):
         s = res.summary()
         want = [res.redelivered, s["duplicates"], s["events_dlq"], s["events_pending"], s["events_lost"]]
         bars = right.patches[5 * k:5 * (k + 1)]
