@@ -1,6 +1,7 @@
 """Notebook 09 (event sourcing and CQRS): its exercises accept their
-solutions and reject wrong answers, for two students; its panel draws at both
-ends of every control without an error and without piling up figures."""
+solutions and reject wrong answers, for two students; its figures draw the
+runs' numbers; its panel draws at both ends of every control without an error
+and without piling up figures."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
 
 import vetora_nb as vn  # noqa: E402
 from vetora_nb import exercises as ex  # noqa: E402
+from vetora_nb import measures, plots  # noqa: E402
 from vetora_nb.exercises import nb09_event_sourcing_cqrs as nb09_ex  # noqa: E402
+from vetora_nb.experiments import event_log  # noqa: E402
 from vetora_nb.panels import nb09_event_sourcing_cqrs as nb09  # noqa: E402
 from vetora_nb.patterns import consistency as cq  # noqa: E402
 from vetora_nb.patterns import event_sourcing as es  # noqa: E402
@@ -24,7 +27,7 @@ from panel_checks import (  # noqa: E402
 
 # The notebook's first cell.
 SEED, KEYS, DURATION, READ_RATE = 9, 20, 30, 200
-STREAM, READ_MODEL = nb09.STREAM, nb09.READ_MODEL
+STREAM, READ_MODEL = event_log.STREAM, event_log.READ_MODEL
 SLOW_WINDOW, CATCH_UP_TARGET = (10.0, 20.0), 4.0
 STUDENTS = [None, "someone-else"]
 
@@ -95,7 +98,7 @@ def test_partitions(student):
     for n in range(1, 17):      # the notebook's solution
         trial = vn.simulate(es.event_sourced_architecture(late=(p["LATE_AT"],), partitions=n), traffic(p),
                             duration=DURATION, seed=SEED)
-        if es.catch_up(trial, STREAM, nb09.late_group(p["LATE_AT"]))["catch_up_time"] <= CATCH_UP_TARGET:
+        if es.catch_up(trial, STREAM, event_log.late_group(p["LATE_AT"]))["catch_up_time"] <= CATCH_UP_TARGET:
             break
     kw = dict(common(p), target=CATCH_UP_TARGET)
     assert ex.judge("09.partitions", n, **kw).passed
@@ -129,7 +132,7 @@ def no_pyplot_figures():
 
 @pytest.fixture(scope="module")
 def panel():
-    panel = nb09.EventLogPanel(duration=PANEL_DURATION, seed=SEED, run=False)
+    panel = nb09.panel(duration=PANEL_DURATION, seed=SEED, run=False)
     panel.dpi = 40            # the same drawing, a cheaper PNG
     return panel
 
@@ -152,17 +155,23 @@ def test_panel_replay_matches_and_retention_loses_history(panel):
 
 
 def test_panel_time_slider_only_replays(panel):
-    panel.update(t=1.0)
-    panel.update(t=4.0)
-    assert panel.timings[nb09.EventLogPanel.NAME] is None     # nothing simulated again
+    panel.update(state_at=1.0)
+    panel.update(state_at=4.0)
+    assert panel.timings[nb09.NAME] is None     # nothing simulated again
+    state = es.state_at(panel.results[nb09.NAME], STREAM, 4.0)
+    assert f"{int(state['orders'].sum()):,}</td>" in panel.numbers.value
     assert_drawn(panel)
 
 
 def test_panel_slowed_late_group_prediction_uses_the_slowdown(panel):
     panel.update(late_at=3.0, slow_group="late", slowdown=4.0, window=(0.0, PANEL_DURATION), retention=None)
     info = panel.analysis["catch_up"]
-    plain = es.catch_up(panel.results[nb09.EventLogPanel.NAME], STREAM, nb09.late_group(3.0))
+    plain = es.catch_up(panel.results[nb09.NAME], STREAM, event_log.late_group(3.0))
     assert info["predicted_catch_up"] > plain["predicted_catch_up"]
+    rate = len(es.event_log(panel.results[nb09.NAME], STREAM)) / PANEL_DURATION
+    capacity = measures.consumer_capacity(panel.results[nb09.NAME].architecture, event_log.late_group(3.0))
+    assert info["predicted_catch_up"] == pytest.approx(measures.slowed_drain_time(
+        plain["replayable"], capacity, rate, 4.0, PANEL_DURATION - 3.0))
     panel.update(slowdown=1.0, slow_group=READ_MODEL)
 
 
@@ -176,19 +185,63 @@ def test_panel_bad_values_are_reported_not_raised(panel):
 
 
 def test_panel_redraws_do_not_pile_up_figures(panel):
-    assert_updates_do_not_leak(panel, [{"t": float(i)} for i in range(3)])
+    assert_updates_do_not_leak(panel, [{"state_at": float(i)} for i in range(3)])
     assert plt.get_fignums() == []
 
 
-def test_figures_for_the_notebook():
-    run = nb09.run(rate=50, late_at=3.0, duration=5, seed=1)
+@pytest.fixture(scope="module")
+def small_run():
+    return event_log.run(rate=50, late_at=3.0, duration=5, seed=1)
+
+
+def test_log_and_state_figures_draw_the_log_and_the_replay(small_run):
+    fig = plots.time_travel_figure(small_run, 2.0, 3.0)
+    log_ax, state_ax = fig.axes
+    published = np.sort(es.event_log(small_run, STREAM)["published_at"].to_numpy(float))
+    step = log_ax.get_lines()[0]
+    assert np.allclose(step.get_xdata(), published) and list(step.get_ydata()) == list(range(1, len(published) + 1))
+    at_t = int((published <= 2.0).sum())
+    assert any(f"the first {at_t:,} events" in t.get_text() for t in log_ax.texts)
+    final, then = es.rebuild(small_run, STREAM), es.state_at(small_run, STREAM, 2.0)
+    heights = [bar.get_height() for bar in state_ax.patches]
+    n = len(final)
+    assert heights[:n] == final["orders"].tolist()
+    assert heights[n:] == then.reindex(final.index, fill_value=0)["orders"].tolist()
+
+
+def test_lag_and_staleness_figures_draw_the_runs_numbers(small_run):
+    a = event_log.analyse(small_run, 3.0)
+    fig = plots.event_log_figure(small_run, 2.0, 3.0, a)
+    lag_ax, stale_ax = fig.axes[2], fig.axes[3]
+    lag = small_run.metric("consumer_lag")
+    lines = {line.get_label(): line for line in lag_ax.get_lines()}
+    assert np.allclose(lines["projection (live read model)"].get_ydata(), lag[READ_MODEL].to_numpy(float))
+    assert np.allclose(lines["late-3s (replays history)"].get_ydata(), lag["late-3s"].to_numpy(float))
+    caught = a["catch_up"]["catch_up_time"]
+    assert f"caught up after {caught:.2f} s" in lines
+    assert stale_ax.texts[0].get_text().startswith(f"{a['reads']['stale'].mean():.1%} of {len(a['reads']):,} reads")
+
+
+def test_sweep_figures_draw_the_tables():
     late = es.late_consumer_experiment((1.0, 3.0), retention=(None, 1.0), rate=50, duration=5, keys=KEYS,
                                        seed=1)
+    ax = plots.catch_up_figure(late).axes[0]
+    forever = late[late["retention"].isna()].sort_values("replayable")
+    measured = next(line for line in ax.get_lines() if line.get_label() == "keep forever: measured")
+    assert np.allclose(measured.get_xydata(), forever[["replayable", "catch_up_time"]].to_numpy(float))
     stale = cq.stale_fraction_vs_lag((1, 3), group=READ_MODEL, architecture=es.event_sourced_architecture(),
                                      rate=50, keys=KEYS, duration=3, read_rate=50, seeds=(1,))
     trade = cq.write_latency_tradeoff((1, 3), group=READ_MODEL, architecture=es.event_sourced_architecture(),
                                       rate=50, keys=KEYS, duration=3, read_rate=50, seed=1)
-    for fig in (nb09.time_travel_figure(run, 2.0, 3.0), nb09.catch_up_figure(late),
-                nb09.staleness_vs_slowdown_figure(stale, trade), nb09.staleness_vs_slowdown_figure(stale)):
-        assert isinstance(fig, Figure)
-        assert vn.plots.figure_png(fig, dpi=30)[:4] == b"\x89PNG"
+    fig = plots.staleness_vs_slowdown_figure(stale, trade)
+    first = fig.axes[0].get_lines()[0]
+    assert np.allclose(first.get_ydata(), stale["stale_fraction"].to_numpy(float) * 100)
+    writes = [line for ax in fig.axes for line in ax.get_lines() if line.get_label() == "synchronous read model"]
+    sync = trade[trade["style"] == "synchronous"]
+    assert np.allclose(writes[0].get_ydata(), sync["write_p99"].to_numpy(float) * 1000)
+    assert len(plots.staleness_vs_slowdown_figure(stale).axes) == 2        # one panel and its twin axis
+
+
+def test_predicted_catch_up_without_a_slowdown_is_the_plain_one(small_run):
+    info = es.catch_up(small_run, STREAM, "late-3s")
+    assert measures.predicted_catch_up(small_run, STREAM, "late-3s", info) == info["predicted_catch_up"]

@@ -192,3 +192,30 @@ def control(name: str, **overrides) -> Control:
         hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(CATALOGUE)}"
         raise KeyError(f"control: no control {name!r} in the catalogue{hint}")
     return CATALOGUE[name].but(**overrides) if overrides else CATALOGUE[name]
+
+
+# -- notebook 07 --
+CATALOGUE["fault"] = Control("menu", "fault", "what happens to the chosen service over the window: it goes down, or "
+                             "the network that brings it work is cut", default="outage",
+                             options=[("outage (down)", "outage"), ("network cut", "cut")])
+
+# -- notebook 08 --
+CATALOGUE["crash"] = Control("range", "crash (s)", "the consumer group crashes over this window (equal ends: no "
+                             "crash); on restart it re-reads from its last committed offset", default=window(0.4, 0.5))
+CATALOGUE["commit_interval"] = Control("float", "commit every (s)", "ED: consumers commit their offsets this often, "
+                                       "after processing (0: after every event)", default=1.0, min=0.0, max=5.0,
+                                       step=0.25)
+
+# -- notebook 09 --
+CATALOGUE["state_at"] = Control("float", "state at T (s)", "the temporal query: replay the log up to T",
+                                default=lambda c: float(round(0.4 * c.duration)), min=0.0, max=lambda c: c.duration,
+                                step=lambda c: c.step, readout=".1f")
+CATALOGUE["late_at"] = Control("float", "late group joins", "when a new consumer group subscribes and replays the "
+                               "log from offset 0", default=lambda c: float(round(2 * c.duration / 3)), min=1.0,
+                               max=lambda c: c.duration, step=lambda c: c.step, readout=".1f")
+CATALOGUE["retention"] = Control("menu", "retention", "how long the log keeps an event", default=None,
+                                 options=[("keep forever", None), ("20 s", 20.0), ("10 s", 10.0), ("5 s", 5.0),
+                                          ("2 s", 2.0)])
+CATALOGUE["slow_group"] = Control("menu", "slow consumer", "which consumer group the slowdown applies to",
+                                  default="projection",
+                                  options=[("projection (read model)", "projection"), ("late group", "late")])

@@ -18,11 +18,11 @@ import numbers
 from functools import lru_cache
 
 from .. import exercises as ex
-from .. import scenarios
+from .. import measures, scenarios
+from ..experiments import temporal
 from ..faults import Outage
 from ..simulation import simulate
 from ..traffic import Traffic
-from ..panels import nb07_temporal_coupling as nb07
 
 #: Per-student parameters; the first value of each is the default.
 VARIANTS = {
@@ -38,16 +38,16 @@ PREDICTION_CHOICES = ("shorter", "about the same", "longer")
 
 @lru_cache(maxsize=256)
 def _drain(rate, outage, partitions, instances, seed) -> float:
-    """Measured drain time of :func:`nb07.drain_run`, remembered: a check and its
+    """Measured drain time of :func:`~vetora_nb.experiments.temporal.drain_run`, remembered: a check and its
     graded test ask the same question, and a simulation is the slow part."""
-    return nb07.drain_run(rate, outage, partitions=partitions, instances=instances, seed=seed)["measured"]
+    return temporal.drain_run(rate, outage, partitions=partitions, instances=instances, seed=seed)["measured"]
 
 
 @lru_cache(maxsize=64)
 def _outage_drain(service, rate, start, end, duration, seed) -> float:
     res = simulate(scenarios.order_placed("event_driven"), Traffic.poisson(rate), duration=duration,
                    faults=[Outage(service, start, end)], seed=seed)
-    return nb07.measured_drain_time(res, service, start, end)
+    return measures.drain_time(res, service, start, end)
 
 
 @ex.register("07.more_partitions", kind="prediction",
@@ -64,7 +64,7 @@ def _more_partitions(answer, *, rate, outage, seed):
 
 @ex.register("07.drain_time", kind="measurement",
              hint="Run the event-driven order example with the service down over the window "
-                  "(vn.Outage), then nb07.measured_drain_time(run, service): seconds from the end "
+                  "(vn.Outage), then vn.measures.drain_time(run, service): seconds from the end "
                   "of the outage until its backlog is back to normal.",
              defaults={"service": "inventory", "rate": VARIANTS["RATE"][0], "start": 8.0, "end": 18.0,
                        "duration": 36.0, "seed": 7})
@@ -86,7 +86,7 @@ def _design(answer):
 @ex.register("07.capacity_plan", kind="design",
              hint="Capacity is min(partitions, instances) / 10 ms; the drain takes "
                   "backlog / (capacity - rate). Start from the theory, then check by simulation "
-                  "(nb07.drain_run): the measured drain runs a little longer than the fluid line.",
+                  "(temporal.drain_run): the measured drain runs a little longer than the fluid line.",
              defaults={**_DEFAULTS, "target": VARIANTS["DRAIN_TARGET"][0]})
 def _capacity_plan(answer, *, rate, outage, target, seed):
     partitions, instances = _design(answer)

@@ -14,15 +14,15 @@ parameters; none prints the answer.
 
 from __future__ import annotations
 
-import math
 import numbers
 from functools import lru_cache
 
 from .. import exercises as ex
-from ..faults import ErrorRate, Outage
+from .. import measures
+from ..experiments import ordering
+from ..faults import Outage
 from ..simulation import simulate
 from ..traffic import Traffic
-from ..panels import nb08_ordering_and_delivery as nb08
 
 #: Per-student parameters; the first value of each is the default.
 VARIANTS = {
@@ -51,8 +51,8 @@ def _order_scope(answer, *, rate, partitions, instances, duration, seed):
 # A check and its graded test ask the same question: the simulations are remembered.
 @lru_cache(maxsize=64)
 def _order_scope_answer(rate, partitions, instances, duration, seed) -> str:
-    res = simulate(nb08.pipeline(partitions, instances), Traffic.poisson(rate), duration=duration, seed=seed)
-    report = nb08.order_report(res, "billing")
+    res = simulate(ordering.pipeline(partitions, instances), Traffic.poisson(rate), duration=duration, seed=seed)
+    report = measures.order_report(res, "billing")
     if report["per_key_pairs"]:
         return "same key"
     if report["within_partition_pairs"]:
@@ -77,8 +77,8 @@ def _hot_instances(answer, *, rate, hot_share, duration, seed):
 def _hot_peak(rate, hot_share, instances, duration, seed) -> float:
     """The largest partition lag of 4 partitions read by ``instances`` instances."""
     traffic = Traffic.poisson(rate, keys=1000, hot_key_share=hot_share)
-    res = simulate(nb08.pipeline(4, instances), traffic, duration=duration, seed=seed)
-    return float(nb08.partition_lag(res, "billing").max().max())
+    res = simulate(ordering.pipeline(4, instances), traffic, duration=duration, seed=seed)
+    return float(measures.partition_lag(res, "billing").max().max())
 
 
 def _windows(crashes) -> tuple:
@@ -91,7 +91,7 @@ def _windows(crashes) -> tuple:
 
 @lru_cache(maxsize=64)
 def _duplicates(rate, crashes, commit_interval, duration, seed, idempotent) -> int:
-    res = simulate(nb08.pipeline(commit_interval=commit_interval, idempotent=idempotent),
+    res = simulate(ordering.pipeline(commit_interval=commit_interval, idempotent=idempotent),
                    Traffic.poisson(rate), duration=duration, seed=seed,
                    faults=[Outage("billing", a, b) for a, b in crashes])
     return int(res.summary()["duplicates"])
@@ -117,9 +117,9 @@ def _judge_duplicates(answer, *, rate, crashes, commit_interval, duration, seed)
 @lru_cache(maxsize=128)
 def dlq_share(max_attempts, error_rate, rate=150, duration=20.0, seed=7) -> float:
     """Share of billing's events dead-lettered when each attempt fails with ``error_rate``."""
-    res = simulate(nb08.pipeline(max_attempts=max_attempts), Traffic.poisson(rate), duration=duration,
-                   seed=seed, faults=[ErrorRate("billing", 0.0, math.inf, error_rate)])
-    return nb08.dlq_share(res, "billing")
+    res = simulate(ordering.pipeline(max_attempts=max_attempts), Traffic.poisson(rate), duration=duration,
+                   seed=seed, faults=ordering.consumer_faults(error_rate=error_rate))
+    return measures.dlq_share(res, "billing")
 
 
 @ex.register("08.retry_budget", kind="design",

@@ -1,7 +1,7 @@
 """Exercises of notebook 09: event sourcing and CQRS.
 
 Every judge re-runs the event-sourced architecture of the notebook
-(:func:`vetora_nb.panels.nb09_event_sourcing_cqrs.run`: a writer appending
+(:func:`vetora_nb.experiments.event_log.run`: a writer appending
 to ``orders-log``, a live ``projection`` and a late group) with the
 student's parameters, and decides from that run.
 """
@@ -12,6 +12,9 @@ import math
 import numbers
 from functools import lru_cache
 
+from ..experiments import event_log
+from ..patterns import consistency as cq
+from ..patterns import event_sourcing as es
 from . import Outcome, close, one_of, register
 
 #: Per-student parameters; the first value of each is the default.
@@ -39,19 +42,14 @@ def _run(**kw):
 
 @lru_cache(maxsize=8)
 def _cached_run(items):
-    from ..panels.nb09_event_sourcing_cqrs import run
-
-    return run(**dict(items))
+    return event_log.run(**dict(items))
 
 
 @lru_cache(maxsize=64)
 def _catch_up(rate, late_at, partitions, keys, duration, seed) -> float:
     """Catch-up time of the group joining at ``late_at`` with ``partitions`` partitions."""
-    from ..patterns import event_sourcing as es
-    from ..panels.nb09_event_sourcing_cqrs import STREAM, late_group
-
     res = _run(rate=rate, late_at=late_at, partitions=partitions, keys=keys, duration=duration, seed=seed)
-    return es.catch_up(res, STREAM, late_group(late_at))["catch_up_time"]
+    return es.catch_up(res, event_log.STREAM, event_log.late_group(late_at))["catch_up_time"]
 
 
 @register("09.converges", kind="prediction",
@@ -60,11 +58,8 @@ def _catch_up(rate, late_at, partitions, keys, duration, seed) -> float:
                "es.replay_matches_live on a run with vn.Slowdown('projection', 0, math.inf, SLOWDOWN).",
           defaults={**_BASE, "slowdown": VARIANTS["SLOWDOWN"][0], "late_at": VARIANTS["LATE_AT"][0]})
 def _converges(answer, *, rate, seed, keys, duration, slowdown, late_at):
-    from ..patterns import event_sourcing as es
-    from ..panels.nb09_event_sourcing_cqrs import READ_MODEL, STREAM
-
     res = _run(rate=rate, late_at=late_at, keys=keys, duration=duration, seed=seed, slowdown=slowdown)
-    same = es.replay_matches_live(res, STREAM, READ_MODEL)
+    same = es.replay_matches_live(res, event_log.STREAM, event_log.READ_MODEL)
     return one_of(answer, "yes" if same else "no", ("yes", "no"))
 
 
@@ -75,11 +70,8 @@ def _converges(answer, *, rate, seed, keys, duration, slowdown, late_at):
           defaults={**_BASE, "t": VARIANTS["T_QUERY"][0], "key": VARIANTS["QUERY_KEY"][0],
                     "late_at": VARIANTS["LATE_AT"][0]})
 def _state_at(answer, *, rate, seed, keys, duration, t, key, late_at):
-    from ..patterns import event_sourcing as es
-    from ..panels.nb09_event_sourcing_cqrs import STREAM
-
     res = _run(rate=rate, late_at=late_at, keys=keys, duration=duration, seed=seed)
-    state = es.state_at(res, STREAM, t)
+    state = es.state_at(res, event_log.STREAM, t)
     expected = int(state.loc[key, "orders"]) if key in state.index else 0
     return close(answer, expected, rel=0.0, abs_tol=0.5)
 
@@ -91,12 +83,9 @@ def _state_at(answer, *, rate, seed, keys, duration, t, key, late_at):
           defaults={**_BASE, "slowdown": VARIANTS["SLOWDOWN"][0], "read_rate": READ_RATE,
                     "window": SLOW_WINDOW, "late_at": VARIANTS["LATE_AT"][0]})
 def _stale_share(answer, *, rate, seed, keys, duration, slowdown, read_rate, window, late_at):
-    from ..patterns import consistency as cq
-    from ..panels.nb09_event_sourcing_cqrs import READ_MODEL
-
     res = _run(rate=rate, late_at=late_at, keys=keys, duration=duration, seed=seed, slowdown=slowdown,
                window=tuple(window))
-    expected = float(cq.read_model_staleness(res, READ_MODEL, read_rate, seed=seed)["stale"].mean())
+    expected = float(cq.read_model_staleness(res, event_log.READ_MODEL, read_rate, seed=seed)["stale"].mean())
     return close(answer, expected, rel=0.1, abs_tol=0.005)
 
 

@@ -42,3 +42,15 @@ __all__ += [
     "accounting", "events_in_window", "retry_outcomes", "unfulfilled", "mean_in_window",
     "latency_table", "call_latencies", "max_of_n_quantile",
 ]
+
+# -- notebook 08: order and delivery --
+from .delivery import dlq_share, repeated_effects  # noqa: E402
+from .ordering import group_of, grouped_inversions, inversions, order_report, request_order_report  # noqa: E402
+
+__all__ += ["group_of", "inversions", "grouped_inversions", "order_report", "request_order_report",
+            "dlq_share", "repeated_effects"]
+
+# -- notebook 09: replaying a log --
+from .replay import predicted_catch_up, slowed_drain_time  # noqa: E402
+
+__all__ += ["slowed_drain_time", "predicted_catch_up"]

@@ -27,3 +27,15 @@ SPECS.update({
     "05_failure_handling": nb05_failure_handling.failure_spec,
     "06_latency": nb06_latency.latency_spec,
 })
+
+from . import nb07_temporal_coupling as _nb07  # noqa: E402
+
+SPECS["07_temporal_coupling"] = _nb07.spec
+
+from . import nb08_ordering_and_delivery as _nb08  # noqa: E402
+
+SPECS["08_ordering_and_delivery"] = _nb08.spec
+
+from . import nb09_event_sourcing_cqrs as _nb09  # noqa: E402
+
+SPECS["09_event_sourcing_cqrs"] = _nb09.spec

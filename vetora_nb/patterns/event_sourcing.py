@@ -45,6 +45,7 @@ import pandas as pd
 
 from ..architecture import Architecture
 from ..distributions import Exponential
+from ..measures import consumer_capacity
 from ..simulation import simulate
 from ..theory import backlog_drain_time
 from ..traffic import Traffic
@@ -198,7 +199,6 @@ def catch_up(result, stream: str, group: str, threshold: int | None = None) -> d
     if not arch.graph.has_edge(stream, group):
         raise KeyError(f"group {group!r}: does not consume stream {stream!r}")
     sub = arch.graph.edges[stream, group]
-    svc = arch.graph.nodes[group]
     partitions = arch.graph.nodes[stream]["partitions"]
     joined = float(sub["start_at"])
     threshold = partitions if threshold is None else int(threshold)
@@ -216,7 +216,7 @@ def catch_up(result, stream: str, group: str, threshold: int | None = None) -> d
     backlog = np.searchsorted(arrive, done, side="right") - np.arange(1, len(done) + 1)
     hit = np.flatnonzero(backlog <= threshold)
     caught = float(done[hit[0]]) if len(hit) else math.inf
-    capacity = min(svc["workers"], partitions) / svc["service_time"].mean
+    capacity = consumer_capacity(arch, group)
     rate = len(log) / result.duration if result.duration else 0.0
     return {
         "group": group, "joined_at": joined, "log_size": len(before), "replayable": replayable,

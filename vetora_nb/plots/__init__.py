@@ -68,3 +68,20 @@ from .scalability import consumer_figure, instance_figure, scalability_panel, th
 
 __all__ += ["throughput_figure", "consumer_figure", "instance_figure", "scalability_panel", "failure_panel",
             "hop_figure", "fanout_figure", "tail_figure", "clock_bars", "latency_panel"]
+
+# -- notebook 07: temporal coupling --
+from .temporal import cut_figure, drain_figure, outage_figure  # noqa: E402
+
+__all__ += ["outage_figure", "cut_figure", "drain_figure"]
+
+# -- notebook 08: ordering and delivery --
+from .ordering import delivery_figure, ordering_figure, partition_figure  # noqa: E402
+
+__all__ += ["partition_figure", "delivery_figure", "ordering_figure"]
+
+# -- notebook 09: event sourcing and CQRS --
+from .event_log import (catch_up_figure, event_log_figure, lag_figure, log_figure, state_figure,  # noqa: E402
+                        staleness_figure, staleness_vs_slowdown_figure, time_travel_figure)
+
+__all__ += ["log_figure", "state_figure", "lag_figure", "staleness_figure", "time_travel_figure", "event_log_figure",
+            "catch_up_figure", "staleness_vs_slowdown_figure"]
