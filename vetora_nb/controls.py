@@ -188,3 +188,16 @@ def control(name: str, **overrides) -> Control:
         hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(CATALOGUE)}"
         raise KeyError(f"control: no control {name!r} in the catalogue{hint}")
     return CATALOGUE[name].but(**overrides) if overrides else CATALOGUE[name]
+
+
+def _sweep_metrics(ctx: Context) -> list:
+    from .plots.sweeps import METRICS
+
+    return [(label, metric) for metric, label in METRICS.items()]
+
+
+CATALOGUE.update({
+    # -- notebook 12 --
+    "metric": Control("menu", "show", "the number each cell of the heat maps shows (a view: nothing is re-run)",
+                      default="e2e_p99", options=_sweep_metrics),
+})

@@ -28,3 +28,9 @@ __all__ = [
     "in_window", "failed_share", "failed_latency", "answered_per_s", "fulfilled_per_s", "work_done",
     "stream_of", "assignment", "instance_load", "partition_lag", "hot_partition",
 ]
+
+# -- notebook 12: the bottleneck and the knee of a load curve --
+from .bottleneck import bottleneck  # noqa: E402
+from .knee import KNEE_FACTOR, KNEE_MAX_ERROR, curve, fallen, knee, knees, spread  # noqa: E402
+
+__all__ += ["bottleneck", "KNEE_FACTOR", "KNEE_MAX_ERROR", "curve", "fallen", "knee", "knees", "spread"]

@@ -18,3 +18,8 @@ from .. import widgets
 SPECS = {
     "00_start_here": widgets.comparison_spec,
 }
+
+# -- notebook 12 --
+from . import nb12_sweeps  # noqa: E402
+
+SPECS["12_sweeps"] = nb12_sweeps.sweep_spec

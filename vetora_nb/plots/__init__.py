@@ -60,3 +60,9 @@ __all__ = [
     "color_for", "style_label", "shade", "fault_label", "format_value", "format_ms", "format_seconds", "figure_png", "shade_faults",
     "tidy", "panel_title", "figure_and_axes", "grid_in_inches", "stacked_axes",
 ]
+
+# -- notebook 12: heat maps of a sweep --
+from .sweeps import METRICS as SWEEP_METRICS  # noqa: E402
+from .sweeps import heatmap, heatmap_figure, sweep_panel_figure  # noqa: E402
+
+__all__ += ["SWEEP_METRICS", "heatmap", "heatmap_figure", "sweep_panel_figure"]
