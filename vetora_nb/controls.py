@@ -197,6 +197,13 @@ def _sweep_metrics(ctx: Context) -> list:
 
 
 CATALOGUE.update({
+    # -- notebook 10 --
+    "step_failure": Control("float", "step failure p", "the chance that each step fails (then the done ones are undone)",
+                            default=0.05, min=0.0, max=0.5, step=0.01, readout=".0%"),
+    "broker_ms": Control("float", "broker hop (ms)", "one event hop, append to delivery (choreography)",
+                         default=7.0, min=0.5, max=20.0, step=0.5, readout=".1f"),
+    "network_ms": Control("float", "network leg (ms)", "one way of a synchronous call (orchestration pays two per step)",
+                          default=1.0, min=0.2, max=10.0, step=0.2, readout=".1f"),
     # -- notebook 12 --
     "metric": Control("menu", "show", "the number each cell of the heat maps shows (a view: nothing is re-run)",
                       default="e2e_p99", options=_sweep_metrics),

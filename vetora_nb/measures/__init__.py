@@ -34,3 +34,8 @@ from .bottleneck import bottleneck  # noqa: E402
 from .knee import KNEE_FACTOR, KNEE_MAX_ERROR, curve, fallen, knee, knees, spread  # noqa: E402
 
 __all__ += ["bottleneck", "KNEE_FACTOR", "KNEE_MAX_ERROR", "curve", "fallen", "knee", "knees", "spread"]
+
+# -- notebook 10: sagas --
+from .sagas import breakeven_broker_latency, crossings, failure_profile, hop_counts, outcome_check  # noqa: E402
+
+__all__ += ["hop_counts", "failure_profile", "breakeven_broker_latency", "crossings", "outcome_check"]

@@ -23,3 +23,8 @@ SPECS = {
 from . import nb12_sweeps  # noqa: E402
 
 SPECS["12_sweeps"] = nb12_sweeps.sweep_spec
+
+# -- notebook 10 --
+from . import nb10_sagas  # noqa: E402
+
+SPECS["10_sagas"] = nb10_sagas.saga_spec

@@ -66,3 +66,8 @@ from .sweeps import METRICS as SWEEP_METRICS  # noqa: E402
 from .sweeps import heatmap, heatmap_figure, sweep_panel_figure  # noqa: E402
 
 __all__ += ["SWEEP_METRICS", "heatmap", "heatmap_figure", "sweep_panel_figure"]
+
+# -- notebook 10: sagas --
+from .sagas import SAGA_COLORS, duration_figure, outcomes_figure, saga_figure, tradeoff_figure, window_figure  # noqa: E402
+
+__all__ += ["SAGA_COLORS", "outcomes_figure", "window_figure", "duration_figure", "saga_figure", "tradeoff_figure"]
