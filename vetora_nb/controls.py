@@ -190,6 +190,9 @@ def control(name: str, **overrides) -> Control:
     return CATALOGUE[name].but(**overrides) if overrides else CATALOGUE[name]
 
 
+from .scenarios import SHOP_DOWNSTREAM, SHOP_SYNC  # noqa: E402
+
+
 def _sweep_metrics(ctx: Context) -> list:
     from .plots.sweeps import METRICS
 
@@ -204,6 +207,12 @@ CATALOGUE.update({
                          default=7.0, min=0.5, max=20.0, step=0.5, readout=".1f"),
     "network_ms": Control("float", "network leg (ms)", "one way of a synchronous call (orchestration pays two per step)",
                           default=1.0, min=0.2, max=10.0, step=0.2, readout=".1f"),
+    # -- notebook 11 --
+    **{f"sync_{service}": Control("check", service, f"ticked: orders calls {service} and waits for it; "
+                                  f"unticked: {service} consumes order-placed events", default=service in SHOP_SYNC)
+       for service in SHOP_DOWNSTREAM},
+    "intensity": Control("float", "drill intensity", "0: no drill; 1: the drill; 2: every fault twice as long or harsh",
+                         default=1.0, min=0.0, max=2.0, step=0.25),
     # -- notebook 12 --
     "metric": Control("menu", "show", "the number each cell of the heat maps shows (a view: nothing is re-run)",
                       default="e2e_p99", options=_sweep_metrics),

@@ -39,3 +39,8 @@ __all__ += ["bottleneck", "KNEE_FACTOR", "KNEE_MAX_ERROR", "curve", "fallen", "k
 from .sagas import breakeven_broker_latency, crossings, failure_profile, hop_counts, outcome_check  # noqa: E402
 
 __all__ += ["hop_counts", "failure_profile", "breakeven_broker_latency", "crossings", "outcome_check"]
+
+# -- notebook 11: what a checkout's answer meant --
+from .checkout import charged_but_refused, confirmed_but_failed, effect_times, shipped_within, unpaid  # noqa: E402
+
+__all__ += ["effect_times", "shipped_within", "confirmed_but_failed", "unpaid", "charged_but_refused"]

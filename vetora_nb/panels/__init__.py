@@ -28,3 +28,8 @@ SPECS["12_sweeps"] = nb12_sweeps.sweep_spec
 from . import nb10_sagas  # noqa: E402
 
 SPECS["10_sagas"] = nb10_sagas.saga_spec
+
+# -- notebook 11 --
+from . import nb11_hybrid_capstone  # noqa: E402
+
+SPECS["11_hybrid_capstone"] = nb11_hybrid_capstone.drill_spec
