@@ -1,7 +1,7 @@
 """Notebook 10 (sagas): its exercises accept their solutions and reject wrong
 answers, for two students; the closed-form break-even matches the simulated
-one; its panel draws at both ends of every control without an error and
-without piling up figures."""
+one; its figures draw the runs' numbers; its panel draws at both ends of every
+control without an error and without piling up figures."""
 
 from __future__ import annotations
 
@@ -12,13 +12,14 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
 
-import vetora_nb as vn  # noqa: E402
 from vetora_nb import exercises as ex  # noqa: E402
+from vetora_nb import measures, plots  # noqa: E402
 from vetora_nb.exercises import nb10_sagas as nb10_ex  # noqa: E402
-from vetora_nb.panels import nb10_sagas as nb10  # noqa: E402
+from vetora_nb.experiments import sagas as experiments  # noqa: E402
+from vetora_nb.panels import nb10_sagas  # noqa: E402
 from vetora_nb.patterns import sagas  # noqa: E402
 
 from panel_checks import (  # noqa: E402
@@ -31,7 +32,7 @@ STUDENTS = [None, "someone-else"]
 
 def notebook_params(student):
     P = ex.variant("10", student_id=student)
-    return {"RATE": P["RATE"], "FAILURE": P["FAILURE"], "STEPS": nb10.saga_steps(P["FAILURE"]),
+    return {"RATE": P["RATE"], "FAILURE": P["FAILURE"], "STEPS": experiments.saga_steps(P["FAILURE"]),
             "PREDICT_NETWORK": P["PREDICT_NETWORK_MS"] / 1000, "MEASURE_FAILURE": P["MEASURE_FAILURE"],
             "DESIGN_NETWORK": P["DESIGN_NETWORK_MS"] / 1000}
 
@@ -61,7 +62,7 @@ def test_faster_style(student):
 def test_compensated_window(student):
     p = notebook_params(student)
     risky = sagas.run_saga("choreography", rate=p["RATE"], duration=DURATION, seed=SEED,
-                           steps=nb10.saga_steps(p["MEASURE_FAILURE"]), network_latency=NETWORK_LATENCY,
+                           steps=experiments.saga_steps(p["MEASURE_FAILURE"]), network_latency=NETWORK_LATENCY,
                            broker_latency=BROKER_LATENCY)
     solution = risky.summary()["compensated_inconsistency_mean"]
     kw = dict(rate=p["RATE"], failure=p["MEASURE_FAILURE"], network_latency=NETWORK_LATENCY,
@@ -99,24 +100,24 @@ def test_broker_budget(student):
 
 
 def test_closed_form_matches_the_simulation():
-    table = nb10.latency_tradeoff((0.0015, 0.002, 0.0025), failures=(0.0, 0.3), network_latency=0.001,
+    table = experiments.latency_tradeoff((0.0015, 0.002, 0.0025), failures=(0.0, 0.3), network_latency=0.001,
                                   rate=30, duration=5, seed=3)
-    cross = nb10.crossings(table).set_index("failure")
+    cross = measures.crossings(table).set_index("failure")
     for failure, row in cross.iterrows():
         assert math.isfinite(row.measured)
         assert row.measured == pytest.approx(row.closed_form, rel=0.05)
     assert cross.loc[0.3, "closed_form"] > cross.loc[0.0, "closed_form"]     # failures move it up
-    assert nb10.breakeven_broker_latency(0.001, nb10.saga_steps(0.0)) == pytest.approx(0.00175)
+    assert measures.breakeven_broker_latency(0.001, experiments.saga_steps(0.0)) == pytest.approx(0.00175)
     assert (table["half_done"] == 0).all()
 
 
 def test_failure_profile_and_completion_add_up():
-    steps = nb10.saga_steps([0.1, 0.2, 0.0, 0.3])
-    profile = nb10.failure_profile(steps)
+    steps = experiments.saga_steps([0.1, 0.2, 0.0, 0.3])
+    profile = measures.failure_profile(steps)
     assert profile.sum() + sagas.expected_completion(steps) == pytest.approx(1.0)
-    assert nb10.hop_counts(steps)["completion"] == pytest.approx(sagas.expected_completion(steps))
+    assert measures.hop_counts(steps)["completion"] == pytest.approx(sagas.expected_completion(steps))
     with pytest.raises(ValueError, match="failure"):
-        nb10.saga_steps([0.1, 0.2])
+        experiments.saga_steps([0.1, 0.2])
 
 
 # ---------------------------------------------------------------------------
@@ -132,7 +133,7 @@ def no_pyplot_figures():
 
 @pytest.fixture(scope="module")
 def panel():
-    panel = nb10.SagaPanel(duration=5.0, seed=SEED, run=False)
+    panel = nb10_sagas.panel(duration=5.0, seed=SEED, run=False)
     panel.dpi = 40            # the same drawing, a cheaper PNG
     return panel
 
@@ -148,8 +149,8 @@ def test_panel_every_control_at_both_ends(panel):
 
 def test_panel_all_extremes_at_once(panel):
     low, high = settings_at_extremes(panel)
-    assert low == dict(rate=10, failure=0.0, broker_ms=0.5, network_ms=0.2)
-    assert high == dict(rate=150, failure=0.5, broker_ms=20.0, network_ms=10.0)
+    assert low == dict(rate=10, step_failure=0.0, broker_ms=0.5, network_ms=0.2)
+    assert high == dict(rate=150, step_failure=0.5, broker_ms=20.0, network_ms=10.0)
     panel.update(**high)
     assert_drawn(panel)
     panel.update(**low)
@@ -158,11 +159,11 @@ def test_panel_all_extremes_at_once(panel):
 
 
 def test_panel_bad_values_are_reported_not_raised(panel):
-    panel.update(failure="often")
-    assert panel.error and "failure" in panel.error
+    panel.update(step_failure="often")
+    assert panel.error and "step_failure" in panel.error
     panel.update(partitions=4)
     assert panel.error and "partitions" in panel.error
-    panel.update(failure=0.05)
+    panel.update(step_failure=0.05)
     assert_drawn(panel)
 
 
@@ -171,12 +172,36 @@ def test_panel_redraws_do_not_pile_up_figures(panel):
     assert plt.get_fignums() == []
 
 
-def test_figures_for_the_notebook():
-    runs = nb10.run_both(rate=20, duration=3, seed=1, failure=0.2)
-    table = nb10.latency_tradeoff((0.001, 0.003), failures=(0.0, 0.2), rate=20, duration=3, seed=1)
-    figs = [vn.plots.architecture(nb10.style_architectures()), nb10.saga_figure(runs),
-            nb10.outcomes_figure(runs), nb10.window_figure(runs), nb10.duration_figure(runs),
-            nb10.tradeoff_figure(table)]
-    for fig in figs:
-        assert isinstance(fig, Figure)
-        assert vn.plots.figure_png(fig, dpi=30)[:4] == b"\x89PNG"
+def test_panel_numbers_are_the_runs_and_the_closed_form(panel):
+    panel.update(step_failure=0.2, broker_ms=1.0, network_ms=1.0)
+    chor, orch = (panel.results[s].summary() for s in ("choreography", "orchestration"))
+    text = panel.numbers.value
+    assert f"{chor['compensated']:,} · {orch['compensated']:,}" in text
+    assert plots.format_ms(chor["duration_p95"]) in text
+    b_star = measures.breakeven_broker_latency(0.001, experiments.saga_steps(0.2))
+    assert plots.format_ms(b_star) in text and 0.001 < b_star           # 1 ms is below the break-even ...
+    assert "faster on average at 1 ms</td><td" in text and ">choreography<" in text   # ... so choreography
+
+
+def test_figures_draw_the_runs_numbers():
+    runs = experiments.run_both(rate=20, duration=3, seed=1, failure=0.2)
+    summary = {style: r.summary() for style, r in runs.items()}
+    outcomes = plots.outcomes_figure(runs).axes[0]
+    heights = [int(round(b.get_height())) for b in outcomes.patches]
+    assert heights == [summary[s][k] for s in runs for k in ("completed", "compensated")]
+    durations = plots.duration_figure(runs).axes[0]
+    steps = [line for line in durations.get_lines() if line.get_label().startswith("choreography")]
+    assert len(steps) == 1
+    drawn = steps[0].get_xydata()
+    assert np.allclose(drawn[:, 0], np.sort(runs["choreography"].sagas["duration"].dropna()) * 1000)
+    assert steps[0].get_label() == f"choreography (p95 {plots.format_ms(summary['choreography']['duration_p95'])})"
+    window = plots.window_figure(runs).axes[0]
+    labels = [line.get_label() for line in window.get_lines() if not line.get_label().startswith("_")]
+    assert len(labels) == 4 and all("p95" in label for label in labels)
+    table = experiments.latency_tradeoff((0.001, 0.003), failures=(0.0, 0.2), rate=20, duration=3, seed=1)
+    left, right = plots.tradeoff_figure(table).axes[:2]
+    chor = table[(table["style"] == "choreography") & (table["failure"] == 0.0)]
+    line = next(x for x in left.get_lines() if x.get_label() == "choreography, steps fail 0%")
+    assert np.allclose(line.get_ydata(), chor["duration_mean"] * 1000)
+    marks = [x.get_xdata()[0] for x in right.get_lines() if x.get_marker() == "v"]
+    assert np.allclose(sorted(marks), sorted(table.groupby("failure")["breakeven"].first() * 1000))

@@ -1,6 +1,6 @@
 """Notebook 11 (the capstone): its exercises judge by running the drill, its
-SLO and drill helpers measure what they claim, its figures draw, and its
-panel survives every control at both ends."""
+SLO and drill helpers measure what they claim, its figures draw the runs'
+numbers, and its panel survives every control at both ends."""
 
 from __future__ import annotations
 
@@ -12,20 +12,23 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import FancyBboxPatch, Polygon, Rectangle  # noqa: E402
 
 import vetora_nb as vn  # noqa: E402
 from vetora_nb import exercises as ex  # noqa: E402
-from vetora_nb.panels import nb11_hybrid_capstone as nb11  # noqa: E402
+from vetora_nb import measures, plots  # noqa: E402
+from vetora_nb.experiments import capstone  # noqa: E402
+from vetora_nb.panels import nb11_hybrid_capstone  # noqa: E402
 
 from panel_checks import assert_drawn, settings_at_extremes  # noqa: E402
 
 SEED = 7
 STUDENTS = [None, "someone-else"]
 P99_SLO, ERROR_SLO, SHIP_SLO = 0.300, 0.015, 10.0
-SLOS = nb11.slos(p99=P99_SLO, error_rate=ERROR_SLO, ship_within=SHIP_SLO)
+SLOS = capstone.slos(p99=P99_SLO, error_rate=ERROR_SLO, ship_within=SHIP_SLO)
 
 
 def rate_of(student):
@@ -54,8 +57,8 @@ def test_must_stay_sync(student):
 @pytest.mark.parametrize("student", STUDENTS)
 def test_slo_margin(student):
     rate = rate_of(student)
-    recommended = nb11.run_drill("hybrid", rate=rate, intensity=1.0, partitions=4, seed=SEED)
-    solution = (P99_SLO - nb11.measure(recommended)["checkout_p99"]) * 1000
+    recommended = capstone.run_drill("hybrid", rate=rate, intensity=1.0, partitions=4, seed=SEED)
+    solution = (P99_SLO - capstone.measure(recommended)["checkout_p99"]) * 1000
     assert 0 < solution < P99_SLO * 1000
     kw = dict(rate=rate, intensity=1.0, seed=SEED, p99_slo=P99_SLO)
     assert ex.judge("11.slo_margin", solution, **kw)
@@ -69,7 +72,7 @@ def test_slo_margin(student):
 def _solution_design(rate):
     sync = ["payment", "inventory"]
     for partitions in range(1, 9):
-        if nb11.evaluate(sync, rate=rate, intensity=1.0, partitions=partitions, seed=SEED, slos=SLOS)["passed"].all():
+        if capstone.evaluate(sync, rate=rate, intensity=1.0, partitions=partitions, seed=SEED, slos=SLOS)["passed"].all():
             break
     return {"sync": sync, "partitions": partitions}
 
@@ -84,7 +87,7 @@ def test_design(student):
     more = {**design, "partitions": design["partitions"] + 1}
     out = ex.judge("11.design", more, **kw)
     assert not out and "fewer" in out.reason
-    everything_sync = ex.judge("11.design", {"sync": list(nb11.DOWNSTREAM), "partitions": 4}, **kw)
+    everything_sync = ex.judge("11.design", {"sync": list(capstone.DOWNSTREAM), "partitions": 4}, **kw)
     assert not everything_sync and "checkout errors" in everything_sync.reason
     nothing_sync = ex.judge("11.design", {"sync": [], "partitions": 4}, **kw)
     assert not nothing_sync and "unpaid" in nothing_sync.reason
@@ -98,7 +101,7 @@ def test_partitions_matter_at_the_default_rate():
     """The design exercise is a real search: at the default rate one partition is too few."""
     rate = rate_of(None)
     assert _solution_design(rate)["partitions"] >= 2
-    one = nb11.evaluate("hybrid", rate=rate, partitions=1, seed=SEED, slos=SLOS)
+    one = capstone.evaluate("hybrid", rate=rate, partitions=1, seed=SEED, slos=SLOS)
     assert not one.loc["shipped_within", "passed"] and one.loc["checkout_errors", "passed"]
 
 
@@ -106,17 +109,17 @@ def test_partitions_matter_at_the_default_rate():
 
 def test_drill_cuts_the_link_that_feeds_notifications_in_each_wiring():
     rr, hy = vn.scenarios.hybrid_shop("request_response"), vn.scenarios.hybrid_shop("hybrid")
-    cut = [f for f in nb11.drill(rr) if isinstance(f, vn.NetworkPartition)]
+    cut = [f for f in capstone.drill(rr) if isinstance(f, vn.NetworkPartition)]
     assert [(f.a, f.b) for f in cut] == [("orders", "notifications")]
-    cut = [f for f in nb11.drill(hy) if isinstance(f, vn.NetworkPartition)]
+    cut = [f for f in capstone.drill(hy) if isinstance(f, vn.NetworkPartition)]
     assert [(f.a, f.b) for f in cut] == [("order-placed", "notifications")]
-    kinds = sorted(type(f).__name__ for f in nb11.drill(hy))
+    kinds = sorted(type(f).__name__ for f in capstone.drill(hy))
     assert kinds == ["BrokerOutage", "ErrorRate", "NetworkPartition", "Outage", "Slowdown"]
-    assert nb11.drill(hy, 0) == [] and nb11.drill_steps(0) == []
+    assert capstone.drill(hy, 0) == [] and capstone.drill_steps(0) == []
 
 
 def test_intensity_scales_the_drill():
-    one, two = nb11.drill_steps(1.0), nb11.drill_steps(2.0)
+    one, two = capstone.drill_steps(1.0), capstone.drill_steps(2.0)
     assert [s["step"] for s in one] == ["consumer outage", "payment brown-out", "broker blip", "network partition"]
     assert two[0]["end"] - two[0]["start"] == pytest.approx(2 * (one[0]["end"] - one[0]["start"]))
     assert two[1]["slowdown"] > one[1]["slowdown"] and two[1]["errors"] > one[1]["errors"]
@@ -125,81 +128,116 @@ def test_intensity_scales_the_drill():
 @pytest.mark.parametrize("bad, error", [(-1, ValueError), (5, ValueError), ("high", TypeError), (True, TypeError)])
 def test_bad_intensity_is_refused_by_name(bad, error):
     with pytest.raises(error, match="intensity"):
-        nb11.drill_steps(bad)
+        capstone.drill_steps(bad)
 
 
 def test_bad_slos_and_unknown_services_are_refused_by_name():
     with pytest.raises(ValueError, match="p99"):
-        nb11.slos(p99=0)
+        capstone.slos(p99=0)
     with pytest.raises(ValueError, match="error_rate"):
-        nb11.slos(error_rate=float("nan"))
+        capstone.slos(error_rate=float("nan"))
     with pytest.raises(KeyError, match="sync"):
-        nb11.run_drill(["payment", "bank"], rate=50, seed=SEED)
+        capstone.run_drill(["payment", "bank"], rate=50, seed=SEED)
     with pytest.raises(KeyError, match="warehouse"):
-        nb11.drill(vn.scenarios.hybrid_shop(), cut="warehouse")
+        capstone.drill(vn.scenarios.hybrid_shop(), cut="warehouse")
 
 
 def test_report_measures_the_promises():
-    res = nb11.run_drill("hybrid", rate=rate_of(None), seed=SEED)
-    table = nb11.report(res, SLOS)
+    res = capstone.run_drill("hybrid", rate=rate_of(None), seed=SEED)
+    table = capstone.report(res, SLOS)
     assert list(table.index) == ["checkout_p99", "checkout_errors", "shipped_within", "unpaid"]
-    assert {"label", "target", "measured", "passed", "margin", "shown", "promise"} <= set(table.columns)
+    assert {"label", "target", "measured", "passed", "margin"} <= set(table.columns)
     s = res.summary()
     assert table.loc["checkout_p99", "measured"] == pytest.approx(s["p99"])
     assert table.loc["checkout_errors", "measured"] == pytest.approx(s["error_rate"])
     assert table.loc["checkout_p99", "margin"] == pytest.approx(P99_SLO - s["p99"])
     # shipping was down 6 s: the slowest order shipped after the outage, not before
     assert 6.0 < table.loc["shipped_within", "measured"] < SHIP_SLO
-    assert table.loc["unpaid", "promise"] == "none"
-    assert nb11.run_drill("hybrid", rate=rate_of(None), seed=SEED) is res        # remembered, not re-run
+    assert plots.slo_promise(SLOS[3]) == "none" and plots.slo_promise(SLOS[0]) == "≤ 300 ms"
+    assert capstone.run_drill("hybrid", rate=rate_of(None), seed=SEED) is res        # remembered, not re-run
 
 
 def test_confirmations_and_charges_tell_the_two_ways_a_checkout_can_lie():
     rate = rate_of(None)
-    ed = nb11.run_drill("event_driven", rate=rate, seed=SEED)
-    broken = nb11.confirmed_but_failed(ed)
+    ed = capstone.run_drill("event_driven", rate=rate, seed=SEED)
+    broken = measures.confirmed_but_failed(ed)
     assert broken["payment"] > 0 and broken.drop("payment").sum() == 0
-    assert nb11.charged_but_refused(ed) == 0                  # nobody is charged before the answer
-    rr = nb11.run_drill("request_response", rate=rate, seed=SEED)
-    assert nb11.confirmed_but_failed(rr).sum() == 0            # an RR "ok" is true ...
-    assert nb11.charged_but_refused(rr) > 100                  # ... but its failures charged many cards
-    untraced = nb11.run_drill("hybrid", rate=50, seed=SEED, trace=False)
-    assert math.isnan(nb11.charged_but_refused(untraced))
+    assert measures.charged_but_refused(ed) == 0                  # nobody is charged before the answer
+    rr = capstone.run_drill("request_response", rate=rate, seed=SEED)
+    assert measures.confirmed_but_failed(rr).sum() == 0            # an RR "ok" is true ...
+    assert measures.charged_but_refused(rr) > 100                  # ... but its failures charged many cards
+    untraced = capstone.run_drill("hybrid", rate=50, seed=SEED, trace=False)
+    assert math.isnan(measures.charged_but_refused(untraced))
 
 
 # -- figures -------------------------------------------------------------------------------
 
-def test_figures_draw():
+def _texts(ax) -> list:
+    return [t.get_text() for t in ax.texts]
+
+
+def test_slo_matrix_shows_each_measured_value_in_its_verdicts_colour():
     rate = rate_of(None)
-    runs = {d: nb11.run_drill(d, rate=rate, seed=SEED) for d in ("request_response", "hybrid", "event_driven")}
+    runs = {d: capstone.run_drill(d, rate=rate, seed=SEED) for d in ("request_response", "hybrid", "event_driven")}
+    fig = plots.slo_matrix(runs, SLOS, labels={d: capstone.design_label(d, 4) for d in runs})
+    ax = fig.axes[0]
+    cells = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
+    assert len(cells) == len(runs) * len(SLOS)
+    for design, cell_row in zip(runs, np.reshape(cells, (len(runs), len(SLOS)))):
+        table = capstone.report(runs[design], SLOS)
+        for slo, cell in zip(SLOS, cell_row):
+            assert plots.slo_value(slo, table.loc[slo.key, "measured"]) in _texts(ax)
+            fill = (plots.PASS_COLORS if table.loc[slo.key, "passed"] else plots.FAIL_COLORS)[0]
+            assert np.allclose(cell.get_facecolor()[:3], matplotlib.colors.to_rgb(fill))
+    assert "sync: payment, inventory · 4 partitions" in _texts(ax)
+    assert plots.slo_summary(capstone.report(runs["request_response"], SLOS)).startswith("misses the SLO")
+    assert capstone.design_label("request_response", 4) == "all synchronous (no broker)"
+    assert capstone.design_label("hybrid", 1) == "sync: payment, inventory · 1 partition"
+
+
+def test_drill_figure_draws_the_lag_of_each_run_and_shades_the_drill():
+    rate = rate_of(None)
+    runs = {d: capstone.run_drill(d, rate=rate, seed=SEED) for d in ("request_response", "hybrid", "event_driven")}
     before = len(plt.get_fignums())
-    fig = nb11.slo_matrix(runs, SLOS, labels={d: nb11.design_label(d, 4) for d in runs})
-    assert isinstance(fig, Figure)
-    assert isinstance(nb11.slo_matrix({"mine": nb11.report(runs["hybrid"], SLOS)}, SLOS), Figure)
-    assert isinstance(nb11.drill_figure(runs), Figure)
-    assert isinstance(nb11.drill_figure(runs["request_response"]), Figure)   # no consumers: says so
+    lag_axes = plots.drill_figure(runs).axes[1]
+    for design in ("hybrid", "event_driven"):
+        line = next(x for x in lag_axes.get_lines() if x.get_label() == f"{vn.plots.style_label(design)} · shipping")
+        lag = runs[design].metric("consumer_lag")["shipping"]
+        assert np.allclose(line.get_ydata(), lag.to_numpy(float)) and np.allclose(line.get_xdata(), lag.index)
+    windows = sorted({(f.start, f.end) for r in runs.values() for f in r.faults})
+    assert len(windows) == 4                       # outage, brown-out (two faults, one window), blip, the cut
+    bands = [p.get_path().get_extents().transformed(p.get_patch_transform()) for p in lag_axes.patches
+             if isinstance(p, (Polygon, Rectangle))]
+    assert sorted((round(b.x0, 6), round(b.x1, 6)) for b in bands) == windows
+    lone = plots.drill_figure(runs["request_response"]).axes[1]
+    assert lone.get_lines() == [] and any("no consumers" in t for t in _texts(lone))
     card = pd.DataFrame([vn.verdicts.coupling().as_row()]).set_index("dimension")
-    assert isinstance(nb11.verdict_figure(card, title="one verdict"), Figure)
+    verdicts = plots.verdict_figure(card, title="one verdict").axes[0]
+    row = card.iloc[0]
+    assert "one verdict" in _texts(verdicts) and "coupling" in _texts(verdicts)
+    assert ("holds" if row["holds"] else "no") in _texts(verdicts)
     with pytest.raises(ValueError, match="card"):
-        nb11.verdict_figure(pd.DataFrame())
+        plots.verdict_figure(pd.DataFrame())
     assert len(plt.get_fignums()) == before
-    assert nb11.design_label("request_response", 4) == "all synchronous (no broker)"
-    assert nb11.design_label("hybrid", 1) == "sync: payment, inventory · 1 partition"
 
 
 # -- the panel: every control at both ends -------------------------------------------------
 
 def _check(panel):
     assert_drawn(panel)
-    assert list(panel.report.index) == [slo.key for slo in SLOS]
+    report = panel.analysis["report"]
+    assert list(report.index) == [slo.key for slo in SLOS]
     assert "SLO" in panel.numbers.value
+    res = next(iter(panel.results.values()))
+    assert report.equals(capstone.report(res, SLOS))
+    assert plots.slo_value(SLOS[0], report.loc["checkout_p99", "measured"]) in panel.numbers.value
 
 
 def test_panel_at_both_ends_of_every_control():
-    panel = nb11.DrillPanel("request_response", rate=rate_of(None), seed=SEED, slos=SLOS)
+    panel = nb11_hybrid_capstone.panel("request_response", rate=rate_of(None), seed=SEED, slos=SLOS)
     _check(panel)
-    assert not panel.report["passed"].all()                  # everything synchronous misses SLOs
-    boxes = {s: False for s in nb11.DOWNSTREAM}
+    assert not panel.analysis["report"]["passed"].all()        # everything synchronous misses SLOs
+    boxes = {f"sync_{s}": False for s in capstone.DOWNSTREAM}
     lows = {"rate": 40, "intensity": 0.0, "partitions": 1}
     highs = {"rate": 200, "intensity": 2.0, "partitions": 8}
     for k, v in lows.items():
@@ -207,23 +245,26 @@ def test_panel_at_both_ends_of_every_control():
     for k, v in highs.items():
         assert panel.controls[k].max == v
     low, high = settings_at_extremes(panel)
-    assert low == {**boxes, **lows} and high == {**{s: True for s in nb11.DOWNSTREAM}, **highs}
+    assert low == {**boxes, **lows} and high == {**{b: True for b in boxes}, **highs}
     gc.collect()
     figs = len(plt.get_fignums())
     panel.update(**low)                                      # nothing synchronous, no drill, one partition
     _check(panel)
-    assert panel.report["passed"].all()                      # no drill: nothing to break
+    assert panel.analysis["report"]["passed"].all()          # no drill: nothing to break
+    assert list(panel.results) == ["event_driven"]
     panel.update(**high)
     _check(panel)
-    hybrid = dict(payment=True, inventory=True, shipping=False, notifications=False, analytics=False)
+    hybrid = dict(sync_payment=True, sync_inventory=True, sync_shipping=False, sync_notifications=False,
+                  sync_analytics=False)
     for ends in (highs, lows):                               # the mix, at both ends of the sliders
         panel.update(**hybrid, **ends)
         _check(panel)
+        assert list(panel.results) == ["hybrid"]
     assert len(plt.get_fignums()) == figs
 
 
 def test_panel_reports_bad_input_in_words():
-    panel = nb11.DrillPanel(run=False)
+    panel = nb11_hybrid_capstone.panel(run=False)
     panel.update(bananas=3)
     assert panel.error and "bananas" in panel.error
     panel.update(rate=500)                                   # beyond the slider: moved to its end

@@ -219,3 +219,31 @@ CATALOGUE["retention"] = Control("menu", "retention", "how long the log keeps an
 CATALOGUE["slow_group"] = Control("menu", "slow consumer", "which consumer group the slowdown applies to",
                                   default="projection",
                                   options=[("projection (read model)", "projection"), ("late group", "late")])
+
+from .scenarios import SHOP_DOWNSTREAM, SHOP_SYNC  # noqa: E402
+
+
+def _sweep_metrics(ctx: Context) -> list:
+    from .plots.sweeps import METRICS
+
+    return [(label, metric) for metric, label in METRICS.items()]
+
+
+CATALOGUE.update({
+    # -- notebook 10 --
+    "step_failure": Control("float", "step failure p", "the chance that each step fails (then the done ones are undone)",
+                            default=0.05, min=0.0, max=0.5, step=0.01, readout=".0%"),
+    "broker_ms": Control("float", "broker hop (ms)", "one event hop, append to delivery (choreography)",
+                         default=7.0, min=0.5, max=20.0, step=0.5, readout=".1f"),
+    "network_ms": Control("float", "network leg (ms)", "one way of a synchronous call (orchestration pays two per step)",
+                          default=1.0, min=0.2, max=10.0, step=0.2, readout=".1f"),
+    # -- notebook 11 --
+    **{f"sync_{service}": Control("check", service, f"ticked: orders calls {service} and waits for it; "
+                                  f"unticked: {service} consumes order-placed events", default=service in SHOP_SYNC)
+       for service in SHOP_DOWNSTREAM},
+    "intensity": Control("float", "drill intensity", "0: no drill; 1: the drill; 2: every fault twice as long or harsh",
+                         default=1.0, min=0.0, max=2.0, step=0.25),
+    # -- notebook 12 --
+    "metric": Control("menu", "show", "the number each cell of the heat maps shows (a view: nothing is re-run)",
+                      default="e2e_p99", options=_sweep_metrics),
+})

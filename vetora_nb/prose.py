@@ -18,13 +18,15 @@ True
 'no request failed'
 >>> pick(7, {0: "no request failed", 1: "one request failed"}, default="{n} requests failed")
 '7 requests failed'
+>>> join(["payment", "inventory", "shipping"]), join(["payment"]), join([], empty="none")
+('payment, inventory and shipping', 'payment', 'none')
 """
 
 from __future__ import annotations
 
 import math
 
-__all__ = ["comparative", "winner", "first_true", "pick"]
+__all__ = ["comparative", "winner", "first_true", "pick", "join"]
 
 
 def _close(a: float, b: float, tolerance: float) -> bool:
@@ -67,3 +69,11 @@ def pick(n, texts: dict, default: str) -> str:
     """``texts[n]`` for a count ``n`` (0, 1 ...), else ``default`` formatted with ``n``."""
     key = int(n) if float(n).is_integer() else n
     return texts[key] if key in texts else default.format(n=n)
+
+
+def join(items, *, last: str = " and ", empty: str = "") -> str:
+    """``items`` as a list in a sentence: 'a, b and c' (``empty`` when there are none)."""
+    items = [str(i) for i in items]
+    if not items:
+        return empty
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + last + items[-1]

@@ -34,15 +34,36 @@ from .results import Result
 __all__ = ["sweep", "grid_points", "order_placed_run", "architecture_run"]
 
 
-def order_placed_run(style: str, rate: float, seed: int, duration: float = 10.0, **scenario) -> dict:
+def order_placed_run(style: str, rate: float, seed: int, duration: float = 10.0, *, keys: int = 1000,
+                     hot_key: float = 0.0, slowdown: float = 1.0, slow_service: str = "shipping",
+                     **scenario) -> dict:
     """One run of the order example: a ready-made ``fn`` for :func:`sweep`.
 
-    It lives in the package (not a notebook cell) so that worker processes
-    and Dask workers can import it.
+    ``res.summary()`` of ``scenarios.order_placed(style, **scenario)`` under
+    Poisson ``rate`` for ``duration`` seconds, the traffic carrying ``keys``
+    distinct order keys with a ``hot_key`` share of all orders on one key
+    (hence one partition), and ``slow_service`` running ``slowdown`` times
+    slower for the whole run. Spans are not recorded: the summary does not
+    need them. It lives in the package (not a notebook cell) so that worker
+    processes and Dask workers can import it.
+
+    >>> s = order_placed_run("event_driven", 50, seed=1, duration=2, partitions=2, hot_key=0.5)
+    >>> s["error_rate"]
+    0.0
     """
     from . import scenarios
+    from .faults import Slowdown
+    from .simulation import simulate
+    from .traffic import Traffic
 
-    return architecture_run(scenarios.order_placed(style, **scenario), rate, seed, duration)
+    if isinstance(slowdown, bool) or not isinstance(slowdown, (int, float)) or not slowdown >= 1:
+        raise ValueError(f"slowdown must be a number >= 1, got {slowdown!r}")
+    if slow_service not in scenarios.DOWNSTREAM:
+        raise KeyError(f"slow_service: unknown service {slow_service!r}; choose from {list(scenarios.DOWNSTREAM)}")
+    arch = scenarios.order_placed(style, **scenario)
+    faults = [Slowdown(slow_service, 0.0, float("inf"), float(slowdown))] if slowdown != 1 else []
+    traffic = Traffic.poisson(rate, keys=keys, hot_key_share=hot_key)
+    return simulate(arch, traffic, duration=duration, faults=faults, seed=seed, trace_sample=0.0).summary()
 
 
 def architecture_run(architecture: Architecture, rate: float, seed: int, duration: float = 10.0) -> dict:

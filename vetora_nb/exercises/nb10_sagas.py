@@ -31,7 +31,7 @@ _BASE = {"rate": VARIANTS["RATE"][0], "duration": DURATION, "seed": SEED}
 
 @lru_cache(maxsize=32)
 def _summary(style, rate, failure, network_latency, broker_latency, duration, seed) -> dict:
-    from ..panels.nb10_sagas import saga_steps
+    from ..experiments.sagas import saga_steps
     from ..patterns import sagas
 
     return sagas.run_saga(style, rate=rate, duration=duration, seed=seed, steps=saga_steps(failure),
@@ -53,7 +53,7 @@ def _faster_style(answer, *, rate, failure, network_latency, broker_latency, dur
 
 @register("10.compensated_window", kind="measurement",
           hint="Run the choreography style with every step failing with MEASURE_FAILURE "
-               "(steps=nb10.saga_steps(MEASURE_FAILURE)), the notebook's latencies, RATE, DURATION "
+               "(steps=saga_steps(MEASURE_FAILURE)), the notebook's latencies, RATE, DURATION "
                "and SEED; then read summary()['compensated_inconsistency_mean'] (in seconds).",
           defaults={**_BASE, "failure": VARIANTS["MEASURE_FAILURE"][0], "network_latency": NETWORK_LATENCY,
                     "broker_latency": BROKER_LATENCY})

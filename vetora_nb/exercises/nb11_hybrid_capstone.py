@@ -1,6 +1,6 @@
 """Exercises of notebook 11, the capstone: one shop, both styles.
 
-Each judge runs the failure drill (:mod:`vetora_nb.panels.nb11_hybrid_capstone`)
+Each judge runs the failure drill (:mod:`vetora_nb.experiments.capstone`)
 with the student's own parameters; none prints the answer.
 
 - ``11.must_stay_sync`` (prediction): the one downstream service that must stay
@@ -17,7 +17,8 @@ from __future__ import annotations
 import numbers
 
 from .. import exercises as ex
-from ..panels import nb11_hybrid_capstone as nb11
+from ..experiments import capstone
+from ..measures import confirmed_but_failed
 
 #: Per-student parameters; the first value of each is the default.
 VARIANTS = {
@@ -29,33 +30,33 @@ _TARGETS = {"p99_slo": 0.300, "error_slo": 0.015, "ship_slo": 10.0}
 
 
 def _slos(p99_slo, error_slo, ship_slo):
-    return nb11.slos(p99=p99_slo, error_rate=error_slo, ship_within=ship_slo)
+    return capstone.slos(p99=p99_slo, error_rate=error_slo, ship_within=ship_slo)
 
 
 def _drill(sync, rate, intensity, seed, partitions=4):
     # trace=True: the same runs the notebook made, so a check right after them is instant.
-    return nb11.run_drill(sync, rate=rate, intensity=intensity, partitions=partitions, seed=seed, trace=True)
+    return capstone.run_drill(sync, rate=rate, intensity=intensity, partitions=partitions, seed=seed, trace=True)
 
 
 @ex.register("11.must_stay_sync", kind="prediction",
              hint="Move everything behind the broker and run the drill: which service's work fails "
                   "after the customer has already been told the order went through? "
-                  "(nb11.confirmed_but_failed)",
+                  "(vn.measures.confirmed_but_failed)",
              defaults=dict(_RUN))
 def _must_stay_sync(answer, *, rate, intensity, seed):
     everything_async = _drill("event_driven", rate, intensity, seed)
-    broken = nb11.confirmed_but_failed(everything_async)
+    broken = confirmed_but_failed(everything_async)
     if broken.max() <= 0:   # a drill too gentle to break anything: nothing to decide on
         return ex.Outcome(False, "at this drill intensity no confirmation broke; use intensity >= 1")
-    return ex.one_of(answer, broken.idxmax(), nb11.DOWNSTREAM)
+    return ex.one_of(answer, broken.idxmax(), capstone.DOWNSTREAM)
 
 
 @ex.register("11.slo_margin", kind="measurement",
-             hint="Run nb11.run_drill('hybrid', rate=RATE, seed=SEED) and nb11.report(...) it against "
+             hint="Run capstone.run_drill('hybrid', rate=RATE, seed=SEED) and capstone.report(...) it against "
                   "the SLOs; the margin is target minus measured, here for the checkout p99, in ms.",
              defaults={**_RUN, "p99_slo": _TARGETS["p99_slo"], "partitions": 4})
 def _slo_margin(answer, *, rate, intensity, seed, p99_slo, partitions):
-    p99 = nb11.measure(_drill("hybrid", rate, intensity, seed, partitions))["checkout_p99"]
+    p99 = capstone.measure(_drill("hybrid", rate, intensity, seed, partitions))["checkout_p99"]
     return ex.close(answer, (p99_slo - p99) * 1000, rel=0.03, abs_tol=2.0)
 
 
@@ -66,16 +67,16 @@ def _design(answer):
     if isinstance(sync, str):
         raise ValueError("sync must be a list of service names, e.g. ['payment']")
     names = list(sync)
-    unknown = [s for s in names if s not in nb11.DOWNSTREAM]
+    unknown = [s for s in names if s not in capstone.DOWNSTREAM]
     if unknown:
-        raise ValueError(f"sync: unknown service {unknown[0]!r}; choose from {list(nb11.DOWNSTREAM)}")
+        raise ValueError(f"sync: unknown service {unknown[0]!r}; choose from {list(capstone.DOWNSTREAM)}")
     if isinstance(p, bool) or not isinstance(p, numbers.Integral) or not 1 <= p <= 64:
         raise ValueError(f"partitions must be a whole number between 1 and 64, got {p!r}")
     return names, int(p)
 
 
 def _missed(sync, partitions, rate, intensity, seed, slos) -> list:
-    table = nb11.report(_drill(sync, rate, intensity, seed, partitions), slos)
+    table = capstone.report(_drill(sync, rate, intensity, seed, partitions), slos)
     return list(table.loc[~table["passed"], "label"])
 
 
@@ -90,7 +91,7 @@ def _design_check(answer, *, rate, intensity, seed, p99_slo, error_slo, ship_slo
     missed = _missed(sync, partitions, rate, intensity, seed, slos)
     if missed:
         return ex.Outcome(False, "under the drill it misses: " + ", ".join(missed))
-    if partitions > 1 and len(sync) < len(nb11.DOWNSTREAM):
+    if partitions > 1 and len(sync) < len(capstone.DOWNSTREAM):
         if not _missed(sync, partitions - 1, rate, intensity, seed, slos):
             return ex.Outcome(False, "it meets every SLO, but so would one partition fewer")
     return ex.Outcome(True)

@@ -1,17 +1,20 @@
 """Exercises of notebook 12 (parameter sweeps): per-student parameters and self-checks.
 
 Each judge sweeps the order example for the student's own parameters
-(``nb12.sweep_point``, one run per offered load) and finds the knee with
-``nb12.knee``; nothing here is a typed-in expected number.
+(``vetora_nb.sweep.order_placed_run``, one run per offered load) and finds
+the knee with ``vn.measures.knee``; nothing here is a typed-in expected number.
 """
 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import pandas as pd
 
 from .. import scenarios
+from ..measures import knee
+from ..sweep import order_placed_run
 from . import Outcome, close, one_of, register, whole_number
 
 RR, ED = scenarios.STYLES
@@ -33,10 +36,10 @@ KNEE_RATES = (20,) + tuple(range(40, 441, 40))
 DOUBLE_CHOICES = ("request_response", "event_driven", "both", "neither")
 
 
-def _nb12():
-    from ..panels import nb12_sweeps
-
-    return nb12_sweeps
+@lru_cache(maxsize=1024)
+def _run(style, rate, partitions, seed, duration, hot_key) -> tuple:
+    """One run's summary, kept: a judge asked twice (check, then expect) runs once."""
+    return tuple(order_placed_run(style, rate, seed, duration, partitions=partitions, hot_key=hot_key).items())
 
 
 def _rates(rates) -> tuple:
@@ -50,12 +53,10 @@ def _rates(rates) -> tuple:
 
 
 def curve_knee(style: str, partitions: int, rates, duration: float, seed: int, hot_key: float = 0.0) -> float:
-    """The knee of ``style`` with ``partitions`` over ``rates`` (``nb12.knee``; ``inf`` if none)."""
-    nb12 = _nb12()
-    rows = [{"rate": r, **nb12.sweep_point(style, r, partitions=int(partitions), seed=int(seed),
-                                           duration=float(duration), hot_key=float(hot_key))}
+    """The knee of ``style`` with ``partitions`` over ``rates`` (``vn.measures.knee``; ``inf`` if none)."""
+    rows = [{"rate": r, **dict(_run(style, r, int(partitions), int(seed), float(duration), float(hot_key)))}
             for r in _rates(rates)]
-    return nb12.knee(pd.DataFrame(rows))
+    return knee(pd.DataFrame(rows))
 
 
 def double_answer(from_partitions: int, rates, duration: float, seed: int) -> str:
@@ -81,8 +82,8 @@ def _partitions_double(answer, *, from_partitions, rates, duration, seed):
 
 
 @register("12.ed_knee", kind="measurement",
-          hint="Sweep the event-driven order example over KNEE_RATES with nb12.sweep_point (style ED, your "
-               "partitions and hot-key share, SWEEP_DURATION, SEED) and give the result to nb12.knee: the "
+          hint="Sweep the event-driven order example over KNEE_RATES with order_placed_run (style ED, your "
+               "partitions and hot-key share, SWEEP_DURATION, SEED) and give the result to vn.measures.knee: the "
                "lowest load whose error rate is above 1 % or whose end-to-end p99 is above 10x the p99 at the "
                "lowest load. Answer in orders/s.",
           defaults={"partitions": VARIANTS["PARTITIONS"][0], "hot_key": VARIANTS["HOT_KEY"][0],

@@ -54,3 +54,19 @@ __all__ += ["group_of", "inversions", "grouped_inversions", "order_report", "req
 from .replay import predicted_catch_up, slowed_drain_time  # noqa: E402
 
 __all__ += ["slowed_drain_time", "predicted_catch_up"]
+
+# -- notebook 12: the bottleneck and the knee of a load curve --
+from .bottleneck import bottleneck  # noqa: E402
+from .knee import KNEE_FACTOR, KNEE_MAX_ERROR, curve, fallen, knee, knees, spread  # noqa: E402
+
+__all__ += ["bottleneck", "KNEE_FACTOR", "KNEE_MAX_ERROR", "curve", "fallen", "knee", "knees", "spread"]
+
+# -- notebook 10: sagas --
+from .sagas import breakeven_broker_latency, crossings, failure_profile, hop_counts, outcome_check  # noqa: E402
+
+__all__ += ["hop_counts", "failure_profile", "breakeven_broker_latency", "crossings", "outcome_check"]
+
+# -- notebook 11: what a checkout's answer meant --
+from .checkout import charged_but_refused, confirmed_but_failed, effect_times, shipped_within, unpaid  # noqa: E402
+
+__all__ += ["effect_times", "shipped_within", "confirmed_but_failed", "unpaid", "charged_but_refused"]

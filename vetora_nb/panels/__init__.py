@@ -39,3 +39,18 @@ SPECS["08_ordering_and_delivery"] = _nb08.spec
 from . import nb09_event_sourcing_cqrs as _nb09  # noqa: E402
 
 SPECS["09_event_sourcing_cqrs"] = _nb09.spec
+
+# -- notebook 12 --
+from . import nb12_sweeps  # noqa: E402
+
+SPECS["12_sweeps"] = nb12_sweeps.sweep_spec
+
+# -- notebook 10 --
+from . import nb10_sagas  # noqa: E402
+
+SPECS["10_sagas"] = nb10_sagas.saga_spec
+
+# -- notebook 11 --
+from . import nb11_hybrid_capstone  # noqa: E402
+
+SPECS["11_hybrid_capstone"] = nb11_hybrid_capstone.drill_spec

@@ -85,3 +85,23 @@ from .event_log import (catch_up_figure, event_log_figure, lag_figure, log_figur
 
 __all__ += ["log_figure", "state_figure", "lag_figure", "staleness_figure", "time_travel_figure", "event_log_figure",
             "catch_up_figure", "staleness_vs_slowdown_figure"]
+
+# -- notebook 12: heat maps of a sweep --
+from .sweeps import METRICS as SWEEP_METRICS  # noqa: E402
+from .sweeps import heatmap, heatmap_figure, sweep_panel_figure  # noqa: E402
+
+__all__ += ["SWEEP_METRICS", "heatmap", "heatmap_figure", "sweep_panel_figure"]
+
+# -- notebook 10: sagas --
+from .sagas import SAGA_COLORS, duration_figure, outcomes_figure, saga_figure, tradeoff_figure, window_figure  # noqa: E402
+
+__all__ += ["SAGA_COLORS", "outcomes_figure", "window_figure", "duration_figure", "saga_figure", "tradeoff_figure"]
+
+# -- notebook 11: the capstone's SLOs and drill, the seven verdicts --
+from .capstone import (SERVICE_COLORS, drill_figure, drill_panel_figure, slo_matrix, slo_promise,  # noqa: E402
+                       slo_summary, slo_value)
+from .style import FAIL_COLORS, PASS_COLORS  # noqa: E402
+from .verdicts import verdict_figure  # noqa: E402
+
+__all__ += ["SERVICE_COLORS", "PASS_COLORS", "FAIL_COLORS", "slo_value", "slo_promise", "slo_summary", "slo_matrix",
+            "drill_figure", "drill_panel_figure", "verdict_figure"]

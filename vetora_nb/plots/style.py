@@ -100,3 +100,7 @@ def _label(name) -> str:
 def style_label(style) -> str:
     """A style in words: 'request-response', 'event-driven'; any other name as it is."""
     return STYLE_NAMES.get(style, str(style))
+
+# -- notebook 11 --
+#: (fill, ink) of a promise kept and of a promise broken: SLO cells, verdicts that hold.
+PASS_COLORS, FAIL_COLORS = ("#d8f0d2", "#1e6b1e"), ("#f8d5d0", "#a01d12")

@@ -1,0 +1,198 @@
+"""Figures of the capstone: designs x SLOs in green and red, and the drill over time.
+
+A drill run is judged against the shop's promises
+(:func:`vetora_nb.experiments.capstone.report`): :func:`slo_matrix` draws
+one row per design and one cell per SLO, the measured value in green when
+the promise is kept and in red when it is not; :func:`drill_figure` draws
+failed checkouts per second and each consumer group's lag, the drill's
+faults shaded. :func:`slo_value` and :func:`slo_promise` put an SLO's
+numbers in words, :func:`slo_summary` a design's verdict in a sentence.
+
+>>> from vetora_nb.experiments import capstone
+>>> slo_value(capstone.SLOS[0], 0.1234), slo_promise(capstone.SLOS[0]), slo_promise(capstone.SLOS[3])
+('123 ms', '≤ 300 ms', 'none')
+>>> table = capstone.report(capstone.run_drill("hybrid", rate=60, seed=1))
+>>> slo_summary(table.assign(passed=[True, False, True, False]))
+'misses the SLOs on checkout errors and confirmed but unpaid'
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyBboxPatch
+
+from .. import prose
+from ..experiments.capstone import DOWNSTREAM, SLOS, report
+from ..results import Result
+from .format import format_ms, format_value
+from .layout import grid_in_inches, shade_faults, stacked_axes, tidy
+from .style import FAIL_COLORS, INK, NEUTRAL_COLOR, PASS_COLORS, _assign_colors, style_label
+from .timeseries import timeseries
+
+__all__ = ["SERVICE_COLORS", "PASS_COLORS", "FAIL_COLORS", "slo_value", "slo_promise", "slo_summary", "slo_matrix",
+           "drill_figure", "drill_panel_figure"]
+
+_PASS_FILL, _PASS_INK = PASS_COLORS
+_FAIL_FILL, _FAIL_INK = FAIL_COLORS
+#: One colour per downstream service in the lag plots, whatever the design.
+SERVICE_COLORS = {"payment": "#d1495b", "inventory": "#6b8e23", "shipping": "#8e5ea2",
+                  "notifications": "#17becf", "analytics": "#c9a227"}
+
+
+def slo_value(slo, value) -> str:
+    """``value`` in ``slo``'s unit, for people: '123 ms', '1.2%', '8.4 s', '3'; 'never' for inf."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isinf(value):
+        return "never"
+    if slo.unit == "ms":
+        return format_ms(value)
+    if slo.unit == "%":
+        return format_value("error_rate", value)
+    if slo.unit == "s":
+        return "—" if math.isnan(value) else f"{value:.1f} s"
+    return format_value("requests", value)
+
+
+def slo_promise(slo) -> str:
+    """The target as a promise: '≤ 300 ms', or 'none' for a target of zero."""
+    return "none" if slo.target == 0 else f"≤ {slo_value(slo, slo.target)}"
+
+
+def slo_summary(table: pd.DataFrame) -> str:
+    """A design's :func:`~vetora_nb.experiments.capstone.report` in words:
+    'meets every SLO', 'misses the SLO on checkout p99', 'misses the SLOs on ... and ...'."""
+    missed = list(table.loc[~table["passed"].astype(bool), "label"])
+    return prose.pick(len(missed), {0: "meets every SLO", 1: f"misses the SLO on {prose.join(missed)}"},
+                      default=f"misses the SLOs on {prose.join(missed)}")
+
+
+def _reports(runs, slos) -> dict:
+    out = {}
+    for name, r in dict(runs).items():
+        out[name] = r if isinstance(r, pd.DataFrame) else report(r, slos)
+    return out
+
+
+def slo_matrix(runs, slos=SLOS, ax=None, *, labels=None, title=None) -> Figure:
+    """Designs (rows) x SLOs (columns): the measured value, green if the
+    promise is kept, red if not.
+
+    ``runs`` maps a design's name to its Result (or to its
+    :func:`~vetora_nb.experiments.capstone.report`); ``labels`` optionally
+    maps names to a second line under each name (e.g.
+    :func:`~vetora_nb.experiments.capstone.design_label`).
+    """
+    reports = _reports(runs, slos)
+    names = list(reports)
+    labels = labels or {}
+    n_rows, n_cols = max(1, len(names)), len(slos)
+    if ax is None:
+        fig = Figure(figsize=(2.85 + 2.1 * n_cols, 0.75 + 0.62 * n_rows))
+        ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
+    else:
+        fig = ax.figure
+    ax.set_axis_off()
+    left = 2.75
+    ax.set_xlim(0, left + 2.1 * n_cols + 0.05)
+    ax.set_ylim(-0.05, n_rows * 0.62 + 0.72)
+    top = n_rows * 0.62
+    for j, slo in enumerate(slos):
+        x = left + 2.1 * j + 1.0
+        ax.text(x, top + 0.44, slo.label, ha="center", va="center", fontsize=9, color=INK, fontweight="bold")
+        ax.text(x, top + 0.17, slo_promise(slo), ha="center", va="center", fontsize=8.5, color="#555555")
+    if title:
+        ax.text(0.05, top + 0.44, title, ha="left", va="center", fontsize=9.5, color=INK, fontweight="bold")
+    colors = _assign_colors(names)   # the same colour per design as in the package's other plots
+    for i, name in enumerate(names):
+        y = top - 0.62 * (i + 1) + 0.04
+        color = colors[name]
+        ax.text(left - 0.12, y + 0.36 if name in labels else y + 0.27, style_label(name),
+                ha="right", va="center", fontsize=9.5, color=color, fontweight="bold")
+        if name in labels:
+            ax.text(left - 0.12, y + 0.15, labels[name], ha="right", va="center", fontsize=7.5, color="#666666")
+        table = reports[name]
+        for j, slo in enumerate(slos):
+            row = table.loc[slo.key]
+            ok = bool(row["passed"])
+            x = left + 2.1 * j
+            ax.add_patch(FancyBboxPatch((x + 0.04, y), 1.92, 0.54, boxstyle="round,pad=0,rounding_size=0.06",
+                                        fc=_PASS_FILL if ok else _FAIL_FILL, ec="none"))
+            ax.text(x + 0.16, y + 0.27, "✓" if ok else "✗", ha="left", va="center", fontsize=12,
+                    color=_PASS_INK if ok else _FAIL_INK, fontweight="bold")
+            ax.text(x + 1.05, y + 0.27, slo_value(slo, row["measured"]), ha="center", va="center", fontsize=10,
+                    color=_PASS_INK if ok else _FAIL_INK, fontweight="bold")
+    return fig
+
+
+def drill_figure(runs, ax=None, *, groups=("shipping",)) -> Figure:
+    """The drill over time: failed checkouts per second, then consumer lag.
+
+    ``runs`` is one Result or a dict ``{name: Result}``. With one design the
+    lag panel has a line per consumer group, each in its service's colour
+    (:data:`SERVICE_COLORS`); with several, the lag of ``groups`` in each
+    design's colour. The drill's faults are shaded red and named on top.
+    ``ax`` is an optional (sub)figure to draw into, or a pair of axes.
+    """
+    runs = {runs.architecture.name: runs} if isinstance(runs, Result) else dict(runs)
+    if not runs:
+        raise ValueError("runs: give at least one Result")
+    if ax is None:
+        fig = Figure(figsize=(10.0, 4.6), layout="constrained")
+        ax = fig
+    if isinstance(ax, (list, tuple)):
+        if len(ax) != 2:
+            raise ValueError(f"ax: this plot needs 2 axes, got {len(ax)}")
+        axes = list(ax)
+        ax = axes[0].figure
+    else:
+        axes = ax.subplots(2, 1, sharex=True)
+    timeseries(runs, ("errors",), ax=[axes[0]])
+    axes[0].set_title("failed checkouts per second", fontsize=9, loc="left", color=INK)
+    a = axes[1]
+    tidy(a)
+    colors = _assign_colors(list(runs), {n: r.architecture.name for n, r in runs.items()})
+    lines = 0
+    for name, res in runs.items():
+        lag = res.metric("consumer_lag")
+        own = [g for g in DOWNSTREAM if g in lag.columns]
+        shown = own if len(runs) == 1 else [g for g in own if g in groups]
+        for g in shown:
+            label = g if len(runs) == 1 else f"{style_label(name)} · {g}"
+            color = SERVICE_COLORS.get(g, NEUTRAL_COLOR) if len(runs) == 1 else colors[name]
+            a.plot(lag.index, lag[g].to_numpy(float), color=color, lw=1.5, label=label)
+            lines += 1
+    which = "" if len(runs) == 1 else " — " + ", ".join(groups)
+    a.set_title("consumer lag: events not yet processed" + which, fontsize=9, loc="left", color=INK)
+    if lines:
+        a.set_ylim(0, max(1.0, a.get_ylim()[1]))
+        a.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=7.5, frameon=False, borderaxespad=0)
+    else:
+        a.text(0.5, 0.5, "no consumers: every service is called synchronously (no broker, no lag)",
+               transform=a.transAxes, ha="center", va="center", fontsize=8.5, color=NEUTRAL_COLOR)
+    shade_faults(a, sorted({(f.start, f.end) for res in runs.values() for f in res.faults}))
+    a.set_xlabel("simulated time (s)", fontsize=8.5)
+    axes[0].set_xlabel("")
+    axes[0].tick_params(labelbottom=False)
+    return ax if isinstance(ax, Figure) else ax.figure
+
+
+def drill_panel_figure(results: dict, table: pd.DataFrame, slos=SLOS, *, label: str | None = None) -> Figure:
+    """The drill panel's picture: one design's SLO row on top, its drill over time below.
+
+    ``results`` is ``{design: Result}`` (one design), ``table`` its report.
+    """
+    name = next(iter(results))
+    # Margins fixed in inches rather than a layout engine: the same picture, redrawn faster.
+    width, height = 11.0, 5.6
+    fig = Figure(figsize=(width, height))
+    top = fig.add_axes((0.0, 1 - 1.3 / height, 1.0, 1.3 / height))
+    slo_matrix({name: table}, slos, ax=top, labels={name: label} if label else None)
+    grid = grid_in_inches(fig, 2, left=0.6, right=1.45, top=1.65, bottom=0.5, hspace=0.45)
+    drill_figure(results, ax=stacked_axes(fig, grid))
+    return fig
