@@ -178,6 +178,8 @@ CATALOGUE: dict[str, Control] = {
     "trace_at": Control("float", "trace at (s)", "show the first request that arrived after this time",
                         default=lambda c: window(0.5, 0.5)(c)[0], min=0.0, max=lambda c: c.duration,
                         step=lambda c: c.step / 5, readout=".1f"),
+    # -- notebook 01 --
+    "consumers": Control("int", "consumers", "services that react to every order", default=4, min=1, max=8),
 }
 
 

@@ -9,6 +9,7 @@ One module per concept:
 - :mod:`.backlog` — processing backlog, drain time (measured and predicted);
 - :mod:`.requests` — failures in a window, answers per second, work done;
 - :mod:`.consumers` — partition ownership and each instance's load.
+- :mod:`.availability` — the share answered ``ok``, its standard error, a window's share of a run.
 
 Everything is re-exported here: ``vn.measures.drain_time(res, "shipping")``.
 
@@ -17,6 +18,7 @@ Everything is re-exported here: ``vn.measures.drain_time(res, "shipping")``.
 400.0
 """
 
+from .availability import availability, binomial_stderr, success_rate, window_share
 from .backlog import blocking_window, drain_time, predicted_drain_time, processing_backlog
 from .capacity import capacities, consumer_capacity, service_capacity
 from .consumers import assignment, hot_partition, instance_load, partition_lag, stream_of
@@ -27,4 +29,5 @@ __all__ = [
     "processing_backlog", "blocking_window", "drain_time", "predicted_drain_time",
     "in_window", "failed_share", "failed_latency", "answered_per_s", "fulfilled_per_s", "work_done",
     "stream_of", "assignment", "instance_load", "partition_lag", "hot_partition",
+    "success_rate", "binomial_stderr", "availability", "window_share",
 ]

@@ -13,8 +13,10 @@ what it draws in :mod:`vetora_nb.plots`.
 from __future__ import annotations
 
 from .. import widgets
+from . import nb01_coupling
 
 #: notebook -> a function returning its panel's spec at default settings.
 SPECS = {
     "00_start_here": widgets.comparison_spec,
+    "01_coupling": nb01_coupling.spec,
 }

@@ -52,6 +52,7 @@ from .style import (FAULT_COLOR, GOOD_COLOR, GREY, INK, METRIC_LABELS, NEUTRAL_C
                     STYLE_COLORS, STYLE_LABELS, STYLE_NAMES, _assign_colors, color_for, shade, style_label)
 from .timeseries import timeseries
 from .traces import waterfall
+from .coupling import chain_availability, coupling_sweep, fanout
 
 __all__ = [
     "STYLE_COLORS", "STYLE_LABELS", "STYLE_NAMES", "PALETTE", "FAULT_COLOR", "GOOD_COLOR", "NEUTRAL_COLOR", "INK",
@@ -59,4 +60,5 @@ __all__ = [
     "architecture", "comparison", "comparison_figures", "same_request_traces", "latency", "timeseries", "waterfall", "scorecard",
     "color_for", "style_label", "shade", "fault_label", "format_value", "format_ms", "format_seconds", "figure_png", "shade_faults",
     "tidy", "panel_title", "figure_and_axes", "grid_in_inches", "stacked_axes",
+    "coupling_sweep", "chain_availability", "fanout",
 ]
