@@ -180,6 +180,9 @@ CATALOGUE: dict[str, Control] = {
                         step=lambda c: c.step / 5, readout=".1f"),
     # -- notebook 01 --
     "consumers": Control("int", "consumers", "services that react to every order", default=4, min=1, max=8),
+    # -- notebook 02 --
+    "read_rate": Control("int", "reads (per s)", "queries of the read model per second", default=200,
+                         min=50, max=1000, step=50),
 }
 
 

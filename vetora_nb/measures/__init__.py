@@ -10,6 +10,7 @@ One module per concept:
 - :mod:`.requests` — failures in a window, answers per second, work done;
 - :mod:`.consumers` — partition ownership and each instance's load.
 - :mod:`.availability` — the share answered ``ok``, its standard error, a window's share of a run.
+- :mod:`.staleness` — stale reads, apply delays, Little's bound on the stale share.
 
 Everything is re-exported here: ``vn.measures.drain_time(res, "shipping")``.
 
@@ -22,6 +23,7 @@ from .availability import availability, binomial_stderr, success_rate, window_sh
 from .backlog import blocking_window, drain_time, predicted_drain_time, processing_backlog
 from .capacity import capacities, consumer_capacity, service_capacity
 from .consumers import assignment, hot_partition, instance_load, partition_lag, stream_of
+from .staleness import apply_delays, little_bound, read_staleness
 from .requests import answered_per_s, failed_latency, failed_share, fulfilled_per_s, in_window, work_done
 
 __all__ = [
@@ -30,4 +32,5 @@ __all__ = [
     "in_window", "failed_share", "failed_latency", "answered_per_s", "fulfilled_per_s", "work_done",
     "stream_of", "assignment", "instance_load", "partition_lag", "hot_partition",
     "success_rate", "binomial_stderr", "availability", "window_share",
+    "read_staleness", "apply_delays", "little_bound",
 ]

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from .. import widgets
 from . import nb01_coupling
+from . import nb02_consistency
 
 #: notebook -> a function returning its panel's spec at default settings.
 SPECS = {
     "00_start_here": widgets.comparison_spec,
     "01_coupling": nb01_coupling.spec,
+    "02_consistency": nb02_consistency.spec,
 }

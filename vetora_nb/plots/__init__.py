@@ -53,6 +53,7 @@ from .style import (FAULT_COLOR, GOOD_COLOR, GREY, INK, METRIC_LABELS, NEUTRAL_C
 from .timeseries import timeseries
 from .traces import waterfall
 from .coupling import chain_availability, coupling_sweep, fanout
+from .consistency import read_your_writes, stale_reads, staleness, staleness_vs_lag
 
 __all__ = [
     "STYLE_COLORS", "STYLE_LABELS", "STYLE_NAMES", "PALETTE", "FAULT_COLOR", "GOOD_COLOR", "NEUTRAL_COLOR", "INK",
@@ -61,4 +62,5 @@ __all__ = [
     "color_for", "style_label", "shade", "fault_label", "format_value", "format_ms", "format_seconds", "figure_png", "shade_faults",
     "tidy", "panel_title", "figure_and_axes", "grid_in_inches", "stacked_axes",
     "coupling_sweep", "chain_availability", "fanout",
+    "staleness", "staleness_vs_lag", "read_your_writes", "stale_reads",
 ]
