@@ -183,6 +183,11 @@ CATALOGUE: dict[str, Control] = {
     # -- notebook 02 --
     "read_rate": Control("int", "reads (per s)", "queries of the read model per second", default=200,
                          min=50, max=1000, step=50),
+    # -- notebook 03 --
+    "propagate": Control("check", "consumers carry the correlation id", "ED: each consumer carries the trace id "
+                         "across the broker (off: its spans start a trace of their own)", default=True),
+    "trace_sample": Control("float", "trace sample", "share of requests whose trace is recorded (decided at the "
+                            "entry)", default=1.0, min=0.0, max=1.0, step=0.05, readout=".0%"),
 }
 
 

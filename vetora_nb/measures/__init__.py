@@ -11,6 +11,7 @@ One module per concept:
 - :mod:`.consumers` — partition ownership and each instance's load.
 - :mod:`.availability` — the share answered ``ok``, its standard error, a window's share of a run.
 - :mod:`.staleness` — stale reads, apply delays, Little's bound on the stale share.
+- :mod:`.traces` — the failure to open first, a trace's tail after the answer, its mean shape.
 
 Everything is re-exported here: ``vn.measures.drain_time(res, "shipping")``.
 
@@ -24,6 +25,7 @@ from .backlog import blocking_window, drain_time, predicted_drain_time, processi
 from .capacity import capacities, consumer_capacity, service_capacity
 from .consumers import assignment, hot_partition, instance_load, partition_lag, stream_of
 from .staleness import apply_delays, little_bound, read_staleness
+from .traces import first_failure, mean_shape, trace_tail
 from .requests import answered_per_s, failed_latency, failed_share, fulfilled_per_s, in_window, work_done
 
 __all__ = [
@@ -33,4 +35,5 @@ __all__ = [
     "stream_of", "assignment", "instance_load", "partition_lag", "hot_partition",
     "success_rate", "binomial_stderr", "availability", "window_share",
     "read_staleness", "apply_delays", "little_bound",
+    "first_failure", "trace_tail", "mean_shape",
 ]

@@ -66,7 +66,7 @@ def spec(duration: float = 10.0, seed: int = 7) -> PanelSpec:
         ("traffic (both styles)", (("rate", control("rate", tooltip="orders per second, the same arrivals "
                                                                     "for both styles")),)),
         ("consumers", ("consumers",)),
-        ("failure", (("error_rate", control("error_rate", max=0.6, label="consumer errors",
+        ("failure", (("error_rate", control("error_rate", default=0.2, max=0.6, label="consumer errors",
                                             tooltip="every consumer fails this share of its work, all run long")),
                      ("down", control("down", default=False, label="consumer-0 down in the window")),
                      ("window", control("window", default=window(0.4, 0.6), label="outage window (s)")))),

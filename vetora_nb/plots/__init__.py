@@ -54,6 +54,7 @@ from .timeseries import timeseries
 from .traces import waterfall
 from .coupling import chain_availability, coupling_sweep, fanout
 from .consistency import read_your_writes, stale_reads, staleness, staleness_vs_lag
+from .observability import failure_traces, request_traces, trace_sampling
 
 __all__ = [
     "STYLE_COLORS", "STYLE_LABELS", "STYLE_NAMES", "PALETTE", "FAULT_COLOR", "GOOD_COLOR", "NEUTRAL_COLOR", "INK",
@@ -63,4 +64,5 @@ __all__ = [
     "tidy", "panel_title", "figure_and_axes", "grid_in_inches", "stacked_axes",
     "coupling_sweep", "chain_availability", "fanout",
     "staleness", "staleness_vs_lag", "read_your_writes", "stale_reads",
+    "request_traces", "failure_traces", "trace_sampling",
 ]
