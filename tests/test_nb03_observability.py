@@ -7,7 +7,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import vetora_nb as vn  # noqa: E402
