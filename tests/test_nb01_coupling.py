@@ -3,21 +3,22 @@ raises, and its helpers measure what the notebook says they measure."""
 
 from __future__ import annotations
 
-import math
-
 import matplotlib
 
 matplotlib.use("Agg")
 
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.colors import to_hex  # noqa: E402
 
 import vetora_nb as vn  # noqa: E402
 from vetora_nb import exercises as ex  # noqa: E402
+from vetora_nb import measures, plots  # noqa: E402
 from vetora_nb.exercises import nb01_coupling as nb01ex  # noqa: E402
-from vetora_nb.panels import nb01_coupling as nb01  # noqa: E402
+from vetora_nb.experiments import coupling as nb01  # noqa: E402
+from vetora_nb.panels import nb01_coupling as nb01_panel  # noqa: E402
 
-from panel_checks import assert_each_draws, assert_updates_do_not_leak, settings_one_at_a_time  # noqa: E402
+from panel_checks import assert_updates_do_not_leak  # noqa: E402
 
 #: The notebook's first cell.
 SEED, DURATION = 7, 10
@@ -105,7 +106,12 @@ def test_registered_kinds():
         "prediction", "measurement", "design"}
 
 
-# -- helpers -------------------------------------------------------------------------
+# -- the experiment and its figures ----------------------------------------------------
+
+def _lines(ax):
+    """``{label: (x, y)}`` of the lines drawn on ``ax``."""
+    return {line.get_label(): line.get_xydata() for line in ax.get_lines()}
+
 
 def test_sweep_grows_on_the_producer_side_only():
     frame = nb01.consumer_sweep((1, 4), rate=50, duration=4, seed=1, error_rate=0.2)
@@ -117,36 +123,76 @@ def test_sweep_grows_on_the_producer_side_only():
     assert by.loc[("event_driven", 4), "success"] == 1.0
     assert by.loc[("request_response", 4), "success"] < by.loc[("request_response", 1), "success"]
     assert by.loc[("event_driven", 1), "p99"] == by.loc[("event_driven", 4), "p99"]
-    assert isinstance(nb01.sweep_figure(frame), Figure)
+    # the product rule holds to measurement, within a few standard errors
+    rr = frame[frame["style"] == "request_response"]
+    se = [measures.binomial_stderr(p, n) for p, n in zip(rr["predicted"], rr["requests"])]
+    assert ((rr["success"] - rr["predicted"]).abs() < 4 * np.array(se)).all()
+    # the figure draws these very numbers
+    change, p99, success = plots.coupling_sweep(frame).axes
+    for style in ("request_response", "event_driven"):
+        part = frame[frame["style"] == style]
+        label = plots.style_label(style)
+        np.testing.assert_array_equal(_lines(change)[f"{label}: edges out of the producer"],
+                                      part[["consumers", "producer_edges"]].to_numpy(float))
+        np.testing.assert_allclose(_lines(p99)[label][:, 1], part["p99"] * 1000)
+        np.testing.assert_allclose(_lines(success)[f"{label}: product rule"][:, 1], part["predicted"])
 
 
-def test_predicted_success_is_the_product_rule():
-    assert nb01.predicted_success("request_response", 3, error_rate=0.1, retries=0) == pytest.approx(
-        vn.theory.availability_chain(0.9, 0.9, 0.9))
+def test_predicted_success_is_the_product_rule_with_retries():
+    e, n, r = 0.2, 3, 2
+    assert nb01.predicted_success("request_response", n, error_rate=e, retries=r) == pytest.approx(
+        (1 - e ** (r + 1)) ** n)
+    assert nb01.predicted_success("request_response", n, error_rate=e, retries=r, outage_share=0.25) == \
+        pytest.approx(0.75 * (1 - e ** (r + 1)) ** n)
     assert nb01.predicted_success("event_driven", 8, error_rate=0.5) == 1.0
+
+
+def test_a_window_counts_for_what_it_covers_of_the_run():
+    assert measures.window_share(None, 10) == 0.0
+    assert measures.window_share((4, 6), 10) == pytest.approx(0.2)
+    assert measures.window_share((8, 14), 10) == pytest.approx(0.2)      # clipped to the run
+    assert nb01.outage_of(False, (4, 6)) is None and nb01.outage_of(True, (4, 6)) == (4.0, 6.0)
 
 
 def test_chain_experiment_holds_to_theory():
     frame = nb01.chain_experiment((1, 3), error_rate=0.1, rate=100, duration=5, seed=2)
     assert (frame["z"].abs() < 4).all()
-    assert isinstance(nb01.chain_figure(frame), Figure)
+    ax = plots.chain_availability(frame).axes[0]
+    measured = ax.containers[0].lines[0].get_xydata()               # the error bars' markers
+    np.testing.assert_allclose(measured, frame[["services", "measured"]].to_numpy(float))
+    rule = [line for line in ax.get_lines() if line.get_label().startswith("product rule")][0]
+    np.testing.assert_allclose(rule.get_ydata(), 0.9 ** rule.get_xdata())
 
 
 # -- the panel -----------------------------------------------------------------------
 
-def test_panel_every_control_at_both_ends():
-    panel = nb01.CouplingPanel(duration=2, down=True, run=False)
-    assert set(panel.controls) == {"rate", "consumers", "error_rate", "down", "window"}
-    assert_each_draws(panel, settings_one_at_a_time(panel))      # one run per setting
-    assert "RR" in panel.numbers.value
+def _bands(ax):
+    """The x-extents of the shaded bands on ``ax``."""
+    return [tuple(np.round(p.get_x() + np.array([0, p.get_width()]), 6)) for p in ax.patches
+            if to_hex(p.get_facecolor()) == to_hex(plots.FAULT_COLOR)]
+
+
+def test_panel_numbers_and_shading_come_from_its_runs():
+    panel = nb01_panel.panel(duration=4, consumers=3, error_rate=0.3, down=True, window=(1.0, 2.0))
+    assert panel.error is None, panel.error
+    rr = panel.results["request_response"]
+    assert len(rr.architecture.calls_from("orders")) == 3
+    text = panel.numbers.value
+    assert f"RR {measures.success_rate(rr):.2%}" in text
+    predicted = nb01.predicted_success("request_response", 3, error_rate=0.3, outage_share=0.25)
+    assert f"RR {predicted:.2%}" in text
+    assert "producer redeploys to add consumer 4" in text
+    top = panel.figure.axes[1]
+    assert _bands(top) == [(1.0, 2.0)]                               # only the outage is shaded
+    panel.update(down=False)
+    assert _bands(panel.figure.axes[1]) == []
 
 
 def test_panel_bad_input_is_a_message_and_figures_do_not_pile_up():
-    panel = nb01.CouplingPanel(duration=2, run=False)
+    panel = nb01_panel.panel(duration=2, run=False)
     panel.update(rate=60)
     assert_updates_do_not_leak(panel, [{"consumers": n} for n in (1, 3, 2)])
     panel.update(speed=3)
     assert panel.error and "no parameter 'speed'" in panel.error
     with pytest.raises(ValueError, match="duration"):
-        nb01.CouplingPanel(duration=0, run=False)
-    assert math.isfinite(panel.timings.get("draw", 0.0))
+        nb01_panel.panel(duration=0, run=False)

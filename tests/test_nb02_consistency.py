@@ -7,16 +7,17 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
 
 import vetora_nb as vn  # noqa: E402
 from vetora_nb import exercises as ex  # noqa: E402
+from vetora_nb import measures, plots  # noqa: E402
 from vetora_nb.exercises import nb02_consistency as nb02ex  # noqa: E402
-from vetora_nb.panels import nb02_consistency as nb02  # noqa: E402
+from vetora_nb.experiments import consistency as nb02  # noqa: E402
+from vetora_nb.panels import nb02_consistency as nb02_panel  # noqa: E402
 
-from panel_checks import (  # noqa: E402
-    assert_drawn, assert_each_draws, assert_updates_do_not_leak, settings_one_at_a_time)
+from panel_checks import assert_drawn, assert_updates_do_not_leak  # noqa: E402
 
 #: The notebook's first cell.
 SEED, DURATION, KEYS, READ_RATE = 7, 20, 50, 200
@@ -90,7 +91,14 @@ def test_registered_kinds():
         "prediction", "measurement", "design"}
 
 
-# -- helpers -------------------------------------------------------------------------
+# -- the experiment and its figures ----------------------------------------------------
+
+def _line(ax, label):
+    """The data of the line labelled ``label`` (its start) on ``ax``."""
+    found = [line for line in ax.get_lines() if line.get_label().startswith(label)]
+    assert len(found) == 1, [line.get_label() for line in ax.get_lines()]
+    return found[0].get_xydata()
+
 
 def test_request_response_is_never_stale_with_the_same_function():
     runs = nb02.consistency_runs(rate=80, keys=20, duration=5, seed=3)
@@ -99,11 +107,19 @@ def test_request_response_is_never_stale_with_the_same_function():
     rr, ed = table.loc["request_response"], table.loc["event_driven"]
     assert rr["stale_fraction"] == 0 and rr["max_apply_delay"] < 0 and rr["ryw_missed"] == 0
     assert 0 < ed["stale_fraction"] < 0.5 and ed["mean_apply_delay"] > 0
-    # Little's law bounds the exact share from above
-    assert ed["expected_stale_fraction"] <= nb02.little_bound(80, 20, ed["mean_apply_delay"]) + 1e-9
-    assert isinstance(nb02.staleness_figure(runs, reads), Figure)
+    assert ed["stale_fraction"] == pytest.approx(reads["event_driven"]["stale"].mean())
+    # the sampled share agrees with the exact one, and Little's law bounds it from above
+    assert abs(ed["stale_fraction"] - ed["expected_stale_fraction"]) < 4 * ed["stderr"]
+    assert ed["expected_stale_fraction"] <= measures.little_bound(80, 20, ed["mean_apply_delay"]) + 1e-9
+    # the figure draws the apply delays and the stale reads of these runs
+    delays, ages = plots.staleness(runs, reads).axes
+    stale = reads["event_driven"].query("stale")["staleness"].to_numpy() * 1000
+    np.testing.assert_allclose(_line(ages, "event-driven")[:, 0], np.sort(stale))
+    assert _line(delays, "request-response")[:, 0].max() == pytest.approx(rr["max_apply_delay"] * 1000)
     curves = {s: vn.patterns.consistency.read_your_writes_curve(r, "inventory", [0, 0.05]) for s, r in runs.items()}
-    assert isinstance(nb02.ryw_figure(curves), Figure)
+    ax = plots.read_your_writes(curves).axes[0]
+    for style, curve in curves.items():
+        np.testing.assert_allclose(_line(ax, plots.style_label(style))[:, 1], curve["missed"])
 
 
 def test_lag_sweep_and_figure():
@@ -112,20 +128,32 @@ def test_lag_sweep_and_figure():
     assert (by.xs("request_response")["stale_fraction"] == 0).all()
     assert by.loc[("event_driven", 3.0), "stale_fraction"] > by.loc[("event_driven", 1.0), "stale_fraction"]
     assert by.loc[("request_response", 3.0), "p99_write"] > by.loc[("request_response", 1.0), "p99_write"]
-    assert isinstance(nb02.lag_figure(frame, rate=60, keys=20), Figure)
+    _, p99, little = plots.staleness_vs_lag(frame, rate=60, keys=20).axes
+    rr = frame[frame["style"] == "request_response"].sort_values("factor")
+    np.testing.assert_allclose(_line(p99, "request-response")[:, 1], rr["p99_write"] * 1000)
+    bound = _line(little, "Little's law")
+    np.testing.assert_allclose(bound[:, 1], [measures.little_bound(60, 20, x / 1000) for x in bound[:, 0]])
 
 
 # -- the panel -----------------------------------------------------------------------
 
-def test_panel_every_control_at_both_ends():
-    panel = nb02.ConsistencyPanel(duration=2, run=False)
-    assert set(panel.controls) == {"rate", "read_rate", "slowdown", "partitions"}
-    assert_each_draws(panel, settings_one_at_a_time(panel))
-    assert "stale reads" in panel.numbers.value
+def test_panel_numbers_and_stale_reads_come_from_its_runs():
+    panel = nb02_panel.panel(duration=3, slowdown=3.0, read_rate=400)
+    assert panel.error is None, panel.error
+    ed = panel.results["event_driven"]
+    reads = vn.patterns.consistency.read_model_staleness(ed, "inventory", 400, seed=panel.seed)
+    assert f"ED {reads['stale'].mean():.1%}" in panel.numbers.value
+    dots = panel.figure.axes[0].get_lines()[1].get_xydata()          # the event-driven stale reads
+    np.testing.assert_allclose(dots[:, 0], reads.loc[reads["stale"], "time"])
+    # more reads, the same runs: only the picture changes
+    runs_before = dict(panel.results)
+    panel.update(read_rate=100)
+    assert all(panel.results[s] is runs_before[s] for s in runs_before)
+    assert len(panel.figure.axes[0].get_lines()[1].get_xdata()) < len(dots)
 
 
 def test_panel_bad_input_is_a_message_and_figures_do_not_pile_up():
-    panel = nb02.ConsistencyPanel(duration=2, run=False)
+    panel = nb02_panel.panel(duration=2, run=False)
     panel.update(slowdown=2.0)
     assert_updates_do_not_leak(panel, [{"partitions": parts} for parts in (1, 8, 2)])
     panel.update(partitions="many")
@@ -134,4 +162,4 @@ def test_panel_bad_input_is_a_message_and_figures_do_not_pile_up():
     assert_drawn(panel)
     assert "outside the slider" in panel.status.value
     with pytest.raises(ValueError, match="duration"):
-        nb02.ConsistencyPanel(duration=-1, run=False)
+        nb02_panel.panel(duration=-1, run=False)

@@ -182,6 +182,17 @@ CATALOGUE: dict[str, Control] = {
     "width": Control("int", "fan-out width", "how many downstream services each order needs", default=4, min=1, max=10),
     "fanout": Control("menu", "RR calls", "request-response: all calls at once, or one after another",
                       default="parallel", options=[("parallel calls", "parallel"), ("sequential calls", "sequential")]),
+
+    # -- notebook 01 --
+    "consumers": Control("int", "consumers", "services that react to every order", default=4, min=1, max=8),
+    # -- notebook 02 --
+    "read_rate": Control("int", "reads (per s)", "queries of the read model per second", default=200,
+                         min=50, max=1000, step=50),
+    # -- notebook 03 --
+    "propagate": Control("check", "consumers carry the correlation id", "ED: each consumer carries the trace id "
+                         "across the broker (off: its spans start a trace of their own)", default=True),
+    "trace_sample": Control("float", "trace sample", "share of requests whose trace is recorded (decided at the "
+                            "entry)", default=1.0, min=0.0, max=1.0, step=0.05, readout=".0%"),
 }
 
 

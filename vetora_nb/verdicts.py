@@ -38,6 +38,7 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 
 from . import scenarios
+from .experiments.observability import observability_architecture
 from .faults import BrokerOutage, ErrorRate, Outage
 from .patterns import consistency as _consistency
 from .patterns import coupling as _coupling
@@ -159,10 +160,7 @@ def observability(seed: int = 0, rate: float = 50.0, duration: float = 20.0,
     does not carry correlation ids. Flip: the ids are propagated."""
 
     def found(style, propagate):
-        arch = scenarios.order_placed(style)
-        if not propagate:
-            for stream, group in arch.edges_of_kind("subscribe"):
-                arch.graph.edges[stream, group]["propagate_context"] = False
+        arch = observability_architecture(style, propagate)
         res = simulate(arch, Traffic.poisson(rate), duration=duration, seed=seed,
                        faults=[ErrorRate("shipping", 0, duration, error_rate)])
         return _tracing.traced_share(res, "shipping")["share"]

@@ -17,10 +17,10 @@ from functools import lru_cache
 import networkx as nx
 
 from .. import exercises as ex
-from .. import scenarios
+from .. import measures, scenarios
 from ..architecture import Architecture
+from ..experiments import coupling as nb01
 from ..faults import ErrorRate
-from ..panels import nb01_coupling as nb01
 from ..simulation import simulate
 from ..traffic import Traffic
 
@@ -46,8 +46,8 @@ def _success(style: str, n: int, rate: float, duration: float, seed: int, error_
              outage=None) -> tuple:
     res = nb01.fanout_run(style, n, rate=rate, duration=duration, seed=seed, error_rate=error_rate,
                           outage=outage)
-    s = res.summary()
-    return 1.0 - s["error_rate"], s["requests"] - s["in_flight"]
+    a = measures.availability(res)
+    return a["success"], a["answered"]
 
 
 # -- 01.outage_share ---------------------------------------------------------------
@@ -130,7 +130,7 @@ def check_hybrid(arch, *, error_rate: float, rate: float, duration: float, seed:
     faults = [ErrorRate(s, 0.0, math.inf, float(error_rate)) for s in needed]
     res = simulate(arch, Traffic.poisson(rate), duration=duration, faults=faults, seed=seed,
                    trace_sample=0.0, max_drain=max(30.0, 2 * duration))
-    success = 1.0 - res.summary()["error_rate"]
+    success = measures.success_rate(res)
     target = design_target(error_rate)
     if success < target:
         return ex.Outcome(False, f"the producer answered ok {success:.1%} of the time; "

@@ -18,8 +18,8 @@ import numpy as np
 
 from .. import exercises as ex
 from .. import scenarios
+from ..experiments import consistency as nb02
 from ..faults import Slowdown
-from ..panels import nb02_consistency as nb02
 from ..patterns import consistency as _cons
 from ..simulation import simulate
 from ..traffic import Traffic

@@ -14,10 +14,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 from .. import exercises as ex
-from .. import scenarios
+from .. import measures, scenarios
 from ..architecture import Architecture
+from ..experiments import observability as nb03
 from ..faults import ErrorRate
-from ..panels import nb03_observability as nb03
 from ..patterns import tracing as _tracing
 from ..simulation import simulate
 from ..traffic import Traffic
@@ -76,11 +76,10 @@ def _who_sees_slow(answer, *, service, propagate, rate, seed, duration):
 @lru_cache(maxsize=32)
 def mean_tail(rate: float, duration: float, seed: int) -> float:
     """Mean seconds from the caller's answer to the end of the request's
-    trace (its last consumer), healthy event-driven order example."""
+    trace (its last consumer), healthy event-driven order example
+    (:func:`vetora_nb.measures.trace_tail`)."""
     res = nb03.observability_runs(rate=rate, duration=duration, seed=seed, styles=(ED,))[ED]
-    req = res.requests
-    ok = req[(req["status"] == "ok") & req["settled_at"].notna()]
-    return float((ok["settled_at"] - ok["end"]).mean())
+    return measures.trace_tail(res)
 
 
 @ex.register("03.tail", kind="measurement",
@@ -119,7 +118,7 @@ def check_tracing(arch, *, faulty: str, rate: float, duration: float, seed: int)
                                  f"as they are ({', '.join(sorted(changed))} changed)")
     res = simulate(arch, Traffic.poisson(rate), duration=duration, seed=seed,
                    faults=[ErrorRate(faulty, 0.0, duration, DESIGN_ERROR_RATE)], max_drain=max(30.0, 2 * duration))
-    t = nb03.traced_share(res, faulty)
+    t = _tracing.traced_share(res, faulty)
     if not t["failures"]:
         return ex.Outcome(False, f"{faulty} never failed in this run: is it still a consumer?")
     if not t["share"] >= DESIGN_TARGET:

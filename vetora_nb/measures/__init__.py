@@ -9,6 +9,9 @@ One module per concept:
 - :mod:`.backlog` — processing backlog, drain time (measured and predicted), peak lag per group;
 - :mod:`.requests` — failures in a window, answers per second, work done;
 - :mod:`.consumers` — partition ownership and each instance's load.
+- :mod:`.availability` — the share answered ``ok``, its standard error, a window's share of a run.
+- :mod:`.staleness` — stale reads, apply delays, Little's bound on the stale share.
+- :mod:`.traces` — the failure to open first, a trace's tail after the answer, its mean shape.
 
 Everything is re-exported here: ``vn.measures.drain_time(res, "shipping")``.
 
@@ -18,8 +21,13 @@ Everything is re-exported here: ``vn.measures.drain_time(res, "shipping")``.
 """
 
 from .backlog import blocking_window, drain_time, max_consumer_lag, predicted_drain_time, processing_backlog
+
+from .availability import availability, binomial_stderr, success_rate, window_share
+from .backlog import blocking_window, drain_time, predicted_drain_time, processing_backlog
 from .capacity import capacities, consumer_capacity, service_capacity
 from .consumers import assignment, hot_partition, instance_load, partition_lag, stream_of
+from .staleness import apply_delays, little_bound, read_staleness
+from .traces import first_failure, mean_shape, trace_tail
 from .requests import answered_per_s, failed_latency, failed_share, fulfilled_per_s, in_window, work_done
 
 __all__ = [
@@ -27,6 +35,9 @@ __all__ = [
     "processing_backlog", "blocking_window", "drain_time", "predicted_drain_time", "max_consumer_lag",
     "in_window", "failed_share", "failed_latency", "answered_per_s", "fulfilled_per_s", "work_done",
     "stream_of", "assignment", "instance_load", "partition_lag", "hot_partition",
+    "success_rate", "binomial_stderr", "availability", "window_share",
+    "read_staleness", "apply_delays", "little_bound",
+    "first_failure", "trace_tail", "mean_shape",
 ]
 
 # -- notebooks 04-06: calls under failure, deliveries, two clocks ---------------------

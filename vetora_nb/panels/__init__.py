@@ -13,10 +13,16 @@ what it draws in :mod:`vetora_nb.plots`.
 from __future__ import annotations
 
 from .. import widgets
+from . import nb01_coupling
+from . import nb02_consistency
+from . import nb03_observability
 
 #: notebook -> a function returning its panel's spec at default settings.
 SPECS = {
     "00_start_here": widgets.comparison_spec,
+    "01_coupling": nb01_coupling.spec,
+    "02_consistency": nb02_consistency.spec,
+    "03_observability": nb03_observability.spec,
 }
 
 # -- notebooks 04-06 --

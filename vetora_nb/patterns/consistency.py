@@ -51,6 +51,7 @@ import pandas as pd
 
 from ..engine.streams import RandomStreams
 from ..faults import Slowdown
+from ..measures.staleness import apply_delays, read_staleness
 from ..scenarios import order_placed
 from ..simulation import simulate
 from .tracing import HANDLE
@@ -288,19 +289,15 @@ def stale_fraction_vs_lag(factors=(1.0, 2.0, 3.0, 4.0), *, style: str = "event_d
             faults = [Slowdown(group, 0.0, math.inf, float(factor))] if factor != 1 else []
             res = simulate(arch, Traffic.poisson(rate, keys=keys), duration=duration,
                            faults=faults, seed=seed)
-            reads = read_model_staleness(res, group, read_rate, seed=seed)
-            writes = write_log(res, group)
-            p = float(reads["stale"].mean()) if len(reads) else float("nan")
-            stale = reads.loc[reads["stale"], "staleness"]
+            r = read_staleness(read_model_staleness(res, group, read_rate, seed=seed))
             rows.append({
                 "style": arch.name, "factor": float(factor), "seed": seed,
                 "mean_consumer_lag": _mean_lag(res, group),
-                "mean_apply_delay": float(writes["apply_delay"].replace(np.inf, np.nan).mean()),
-                "stale_fraction": p,
-                "stderr": math.sqrt(p * (1 - p) / len(reads)) if len(reads) else float("nan"),
+                "mean_apply_delay": apply_delays(write_log(res, group))["mean_apply_delay"],
+                "stale_fraction": r["stale_fraction"], "stderr": r["stderr"],
                 "expected_stale_fraction": expected_stale_fraction(res, group),
-                "mean_staleness": float(stale.mean()) if len(stale) else 0.0,
-                "p99_write": res.summary()["p99"], "reads": len(reads),
+                "mean_staleness": r["mean_staleness"],
+                "p99_write": res.summary()["p99"], "reads": r["reads"],
             })
     return pd.DataFrame(rows)
 

@@ -52,6 +52,9 @@ from .style import (FAULT_COLOR, GOOD_COLOR, GREY, INK, METRIC_LABELS, NEUTRAL_C
                     STYLE_COLORS, STYLE_LABELS, STYLE_NAMES, _assign_colors, color_for, shade, style_label)
 from .timeseries import timeseries
 from .traces import waterfall
+from .coupling import chain_availability, coupling_sweep, fanout
+from .consistency import read_your_writes, stale_reads, staleness, staleness_vs_lag
+from .observability import failure_traces, request_traces, trace_sampling
 
 __all__ = [
     "STYLE_COLORS", "STYLE_LABELS", "STYLE_NAMES", "PALETTE", "FAULT_COLOR", "GOOD_COLOR", "NEUTRAL_COLOR", "INK",
@@ -59,6 +62,9 @@ __all__ = [
     "architecture", "comparison", "comparison_figures", "same_request_traces", "latency", "timeseries", "waterfall", "scorecard",
     "color_for", "style_label", "shade", "fault_label", "format_value", "format_ms", "format_seconds", "figure_png", "shade_faults",
     "tidy", "panel_title", "figure_and_axes", "grid_in_inches", "stacked_axes",
+    "coupling_sweep", "chain_availability", "fanout",
+    "staleness", "staleness_vs_lag", "read_your_writes", "stale_reads",
+    "request_traces", "failure_traces", "trace_sampling",
 ]
 
 # -- notebooks 04-06: scalability, failure handling, the two clocks ------------------

@@ -1,0 +1,99 @@
+"""Coupling figures: what each more consumer costs the producer, and the product rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .latency import latency
+from .layout import grid_in_inches, shade_faults, stacked_axes, tidy
+from .style import FAULT_COLOR, INK, STYLE_COLORS, color_for, style_label
+from .timeseries import timeseries
+
+__all__ = ["coupling_sweep", "chain_availability", "fanout"]
+
+
+def coupling_sweep(frame: pd.DataFrame) -> Figure:
+    """Three panels against the number of consumers, both styles: edges the
+    producer holds (and redeploys to add one more), caller p99, success
+    rate with the product rule's prediction (dashed). ``frame`` holds the rows
+    of :func:`vetora_nb.experiments.coupling.consumer_sweep`."""
+    fig = Figure(figsize=(12.0, 3.7), layout="constrained")
+    axes = fig.subplots(1, 3)
+    for style, part in frame.groupby("style", sort=False):
+        part = part.sort_values("consumers")
+        color = color_for(style)
+        n = part["consumers"].to_numpy()
+        axes[0].plot(n, part["producer_edges"], "o-", color=color, lw=1.8, ms=5,
+                     label=f"{style_label(style)}: edges out of the producer")
+        axes[0].plot(n, part["redeploys_for_next"], "s:", color=color, lw=1.2, ms=4, alpha=0.8,
+                     label=f"{style_label(style)}: producer redeploys to add one more")
+        axes[1].plot(n, part["p99"] * 1000, "o-", color=color, lw=1.8, ms=5, label=style_label(style))
+        axes[2].errorbar(n, part["success"], yerr=2 * part["stderr"].fillna(0), fmt="o-", color=color,
+                         lw=1.8, ms=5, capsize=2, label=f"{style_label(style)}: measured (±2 s.e.)")
+        axes[2].plot(n, part["predicted"], ls="--", color=color, lw=1.2, alpha=0.8,
+                     label=f"{style_label(style)}: product rule")
+    axes[0].set_title("Change: what the producer must know", fontsize=10, loc="left")
+    axes[0].set_ylabel("count", fontsize=8.5)
+    axes[1].set_title("Caller p99 latency", fontsize=10, loc="left")
+    axes[1].set_ylabel("ms", fontsize=8.5)
+    axes[1].set_ylim(bottom=0)
+    axes[2].set_title("Producer success rate", fontsize=10, loc="left")
+    axes[2].set_ylabel("share of orders answered ok", fontsize=8.5)
+    low = float(np.nanmin(frame["success"] - 2 * frame["stderr"].fillna(0)))
+    axes[2].set_ylim(min(0.9, low - 0.01), 1.005)
+    for a in axes:
+        tidy(a)
+        a.set_xlabel("consumers of one order", fontsize=8.5)
+        a.set_xticks(sorted(frame["consumers"].unique()))
+    axes[0].legend(fontsize=7, frameon=False, loc="center right")
+    axes[1].legend(fontsize=7, frameon=False, loc="center right")
+    axes[2].legend(fontsize=7, frameon=False, loc="lower left")
+    return fig
+
+
+def chain_availability(frame: pd.DataFrame, title: str | None = None) -> Figure:
+    """Measured availability of synchronous chains (±2 standard errors) on
+    the product rule's curve; ``frame`` holds the rows of
+    :func:`vetora_nb.experiments.coupling.chain_experiment`."""
+    fig = Figure(figsize=(6.0, 3.6), layout="constrained")
+    a = fig.subplots()
+    k = frame["services"].to_numpy()
+    color = STYLE_COLORS["request_response"]
+    grid = np.arange(1, int(k.max()) + 1)
+    a.errorbar(k, frame["measured"], yerr=2 * frame["stderr"], fmt="o", color=color, ms=6, capsize=3,
+               label="measured (±2 standard errors)", zorder=3)
+    if "retries" in frame and (frame["retries"] > 0).any():
+        a.plot(k, frame["predicted"], "-", color=color, lw=1.2, alpha=0.7, label="theory with retries")
+    base = float(frame["product_rule"].iloc[0])
+    a.plot(grid, base ** grid, "--", color=INK, lw=1.2, label=f"product rule: {base:.2f}^k")
+    a.axhline(1.0, color=STYLE_COLORS["event_driven"], lw=1.5, ls=(0, (4, 2)),
+              label="event-driven producer: needs none of them")
+    a.set_xlabel("services the request needs (k)", fontsize=8.5)
+    a.set_ylabel("share of requests answered ok", fontsize=8.5)
+    a.set_title(title or f"Availabilities multiply (each service fails {1 - base:.0%} of the time)",
+                fontsize=10, loc="left")
+    a.set_xticks(grid)
+    a.set_ylim(max(0.0, float((frame["measured"] - 2 * frame["stderr"]).min()) - 0.1), 1.03)
+    tidy(a)
+    a.legend(fontsize=7.5, frameon=False, loc="lower left")
+    return fig
+
+
+def fanout(results: dict, outage=None) -> Figure:
+    """The coupling panel's figure: the caller's latency (left) and, over time,
+    the producer's errors and the consumers' lag (right), with ``consumer-0``'s
+    ``outage`` window ``(start, end)`` (or ``None``) shaded. Errors that last the
+    whole run are not a window worth shading: only the outage is drawn."""
+    fig = Figure(figsize=(12.0, 4.6))
+    left = grid_in_inches(fig, left=0.6, right=7.7, top=0.35, bottom=1.65)
+    latency(results, which="caller", ax=[fig.add_subplot(left[0])])
+    right = grid_in_inches(fig, 2, left=5.3, right=1.9, top=0.35, bottom=0.5, hspace=0.45)
+    top, bottom = stacked_axes(fig, right)
+    timeseries(results, ("errors", "consumer_lag"), ax=[top, bottom], faults=False)
+    if outage is not None:
+        shade_faults([top, bottom], [outage])
+        top.text(outage[0], 0.98, " consumer-0 down", transform=top.get_xaxis_transform(), ha="left",
+                 va="top", fontsize=7.5, color=FAULT_COLOR, fontweight="bold")
+    return fig
