@@ -17,7 +17,20 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["stream_of", "assignment", "instance_load", "partition_lag", "hot_partition"]
+__all__ = ["group_of", "stream_of", "assignment", "instance_load", "partition_lag", "hot_partition"]
+
+
+def group_of(res, group: str | None = None) -> str:
+    """``group`` checked to be a consumer group of ``res`` (KeyError otherwise);
+    ``None`` means the run's first one (ValueError if it has none)."""
+    if group is None:
+        groups = [b for _, b in res.architecture.edges_of_kind("subscribe")]
+        if not groups:
+            raise ValueError("group: this run has no consumer group")
+        return groups[0]
+    if group not in res.architecture.services or not res.architecture.subscriptions_of(group):
+        raise KeyError(f"group: {group!r} is not a consumer group of this run")
+    return group
 
 
 def stream_of(res, group: str, stream: str | None = None) -> str:

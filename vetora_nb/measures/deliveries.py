@@ -9,7 +9,10 @@ queue; nothing is lost, but an order answered ``ok`` may never be done.
 - :func:`events_in_window` and :func:`retry_outcomes` — a group's events
   published in a window, how many needed a retry, how many were dead-lettered;
 - :func:`unfulfilled` — of the requests answered ``ok``, how many were
-  never done (no ``settled_at``): a promise the system could not keep.
+  never done (no ``settled_at``): a promise the system could not keep;
+- :func:`dlq_share` — the share of a group's events dead-lettered;
+- :func:`repeated_effects` — request-response's duplicates, with no log to
+  count them in: a retried call whose first try had in fact succeeded.
 
 >>> import vetora_nb as vn
 >>> res = vn.simulate(vn.scenarios.order_placed("event_driven"), vn.Traffic.poisson(100), duration=8,
@@ -28,9 +31,10 @@ import math
 
 import pandas as pd
 
+from .consumers import group_of
 from .requests import in_window
 
-__all__ = ["accounting", "events_in_window", "retry_outcomes", "unfulfilled"]
+__all__ = ["accounting", "events_in_window", "retry_outcomes", "unfulfilled", "dlq_share", "repeated_effects"]
 
 
 def accounting(res) -> dict:
@@ -77,3 +81,41 @@ def unfulfilled(res, start: float | None = None, end: float | None = None) -> di
     ok = sel[sel["status"] == "ok"]
     never = int(ok["settled_at"].isna().sum())
     return {"ok": len(ok), "never_done": never, "share": never / len(ok) if len(ok) else float("nan")}
+
+
+def dlq_share(res, group: str | None = None) -> float:
+    """Share of ``group``'s events that ended in the dead-letter queue (0 with no events).
+
+    >>> import math
+    >>> import vetora_nb as vn
+    >>> from vetora_nb.experiments import ordering
+    >>> res = vn.simulate(ordering.pipeline(max_attempts=1), vn.Traffic.poisson(150), duration=5, seed=7,
+    ...                   faults=[vn.ErrorRate("billing", 0, math.inf, 0.3)])
+    >>> 0.2 < dlq_share(res, "billing") < 0.4          # one attempt: about 30% dead-lettered
+    True
+    """
+    group = group_of(res, group)
+    ev = res.events
+    ev = ev[ev["group"] == group]
+    return float((ev["outcome"] == "dlq").mean()) if len(ev) else 0.0
+
+
+def repeated_effects(res, callee: str) -> dict:
+    """Request-response's duplicates: requests ``callee`` handled successfully more than once.
+
+    A caller that times out and retries does not know whether the first try
+    happened; often it did. ``repeated`` counts requests whose effect on
+    ``callee`` happened two or more times; ``repeated_but_failed`` those of
+    them the caller was told had failed; ``effects`` all successful handlings.
+    Needs the spans (``trace_sample=1.0``, the default).
+    """
+    spans = res.spans
+    done = spans[(spans["service"] == callee) & (spans["operation"] == "handle") & (spans["status"] == "ok")]
+    if done.empty and spans.empty:
+        raise ValueError("res: no spans were recorded (simulate with trace_sample=1.0)")
+    counts = done.groupby("trace_id").size()
+    twice = set(counts[counts > 1].index)
+    req = res.requests
+    failed = set(req.loc[req["status"] != "ok", "trace_id"])
+    return {"requests": len(req), "effects": int(counts.sum()), "repeated": len(twice),
+            "repeated_but_failed": len(twice & failed)}

@@ -21,20 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["group_of", "inversions", "grouped_inversions", "order_report", "request_order_report"]
+from .consumers import group_of
 
-
-def group_of(res, group: str | None = None) -> str:
-    """``group`` checked to be a consumer group of ``res`` (KeyError otherwise);
-    ``None`` means the run's first one (ValueError if it has none)."""
-    if group is None:
-        groups = [b for _, b in res.architecture.edges_of_kind("subscribe")]
-        if not groups:
-            raise ValueError("group: this run has no consumer group")
-        return groups[0]
-    if group not in res.architecture.services or not res.architecture.subscriptions_of(group):
-        raise KeyError(f"group: {group!r} is not a consumer group of this run")
-    return group
+__all__ = ["inversions", "grouped_inversions", "order_report", "request_order_report"]
 
 
 def inversions(values) -> int:

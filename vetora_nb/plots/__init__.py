@@ -1,9 +1,16 @@
 """Figures of a run: pictures you would rather look at than read a table.
 
-One module per family of figures, over three shared ones: :mod:`.style`
-(colours and labels), :mod:`.format` (numbers and faults in words) and
-:mod:`.layout` (figures in inches, PNGs, fault shading). Everything is
-re-exported here, so ``from vetora_nb import plots`` is all a notebook needs.
+Three shared modules — :mod:`.style` (colours and labels), :mod:`.format`
+(numbers and faults in words) and :mod:`.layout` (figures in inches, PNGs,
+the one fault shading) — under two kinds of figure modules: the general
+figures of any run (:mod:`.architecture`, :mod:`.latency`,
+:mod:`.timeseries`, :mod:`.traces`, :mod:`.scorecard`, :mod:`.comparison`)
+and one module per topic of the notebooks (:mod:`.coupling`,
+:mod:`.consistency`, :mod:`.observability`, :mod:`.scalability`,
+:mod:`.failure`, :mod:`.clocks`, :mod:`.temporal`, :mod:`.ordering`,
+:mod:`.event_log`, :mod:`.sagas`, :mod:`.capstone`, :mod:`.verdicts`,
+:mod:`.sweeps`). Everything public is re-exported here, so
+``from vetora_nb import plots`` is all a notebook needs.
 
 Every function here takes what :func:`vetora_nb.simulate` measured (or an
 :class:`~vetora_nb.Architecture`) and returns a ``matplotlib.figure.Figure``.
@@ -40,74 +47,60 @@ returns that figure.
 
 from __future__ import annotations
 
+# the look, numbers in words, layout
+from .format import (DEFAULT_SCORE, EVENT_METRICS, SCORE_ROWS, fault_label, format_ms, format_seconds,
+                     format_value)
+from .layout import (_axes_for, _note, _runs, figure_and_axes, figure_png, grid_in_inches, panel_title,
+                     shade_faults, stacked_axes, tidy)
+from .style import (FAIL_COLORS, FAULT_COLOR, GOOD_COLOR, GREY, INK, METRIC_LABELS, NEUTRAL_COLOR, PALETTE,
+                    PASS_COLORS, RATE_METRICS, STYLE_COLORS, STYLE_LABELS, STYLE_NAMES, _assign_colors, color_for,
+                    shade, style_label)
+
+# figures of any run
 from .architecture import architecture
 from .comparison import FIGURES as comparison_figures
 from .comparison import comparison, same_request_traces
-from .format import DEFAULT_SCORE, EVENT_METRICS, SCORE_ROWS, fault_label, format_ms, format_seconds, format_value
 from .latency import latency
-from .layout import (_axes_for, _note, _runs, figure_and_axes, figure_png, grid_in_inches, panel_title,
-                     shade_faults, stacked_axes, tidy)
 from .scorecard import scorecard
-from .style import (FAULT_COLOR, GOOD_COLOR, GREY, INK, METRIC_LABELS, NEUTRAL_COLOR, PALETTE, RATE_METRICS,
-                    STYLE_COLORS, STYLE_LABELS, STYLE_NAMES, _assign_colors, color_for, shade, style_label)
 from .timeseries import timeseries
 from .traces import waterfall
+
+# figures by topic, in the notebooks' order
 from .coupling import chain_availability, coupling_sweep, fanout
 from .consistency import read_your_writes, stale_reads, staleness, staleness_vs_lag
 from .observability import failure_traces, request_traces, trace_sampling
+from .scalability import consumer_figure, instance_figure, scalability_panel, throughput_figure
+from .failure import failure_panel
+from .clocks import clock_bars, fanout_figure, hop_figure, latency_panel, tail_figure
+from .temporal import cut_figure, drain_figure, outage_figure
+from .ordering import delivery_figure, ordering_figure, partition_figure
+from .event_log import (catch_up_figure, event_log_figure, lag_figure, log_figure, state_figure,
+                        staleness_figure, staleness_vs_slowdown_figure, time_travel_figure)
+from .sagas import SAGA_COLORS, duration_figure, outcomes_figure, saga_figure, tradeoff_figure, window_figure
+from .capstone import (SERVICE_COLORS, drill_figure, drill_panel_figure, slo_matrix, slo_promise, slo_summary,
+                       slo_value)
+from .verdicts import verdict_figure
+from .sweeps import METRICS as SWEEP_METRICS
+from .sweeps import heatmap, heatmap_figure, sweep_panel_figure
 
 __all__ = [
     "STYLE_COLORS", "STYLE_LABELS", "STYLE_NAMES", "PALETTE", "FAULT_COLOR", "GOOD_COLOR", "NEUTRAL_COLOR", "INK",
-    "GREY", "METRIC_LABELS", "RATE_METRICS", "SCORE_ROWS", "DEFAULT_SCORE", "EVENT_METRICS",
-    "architecture", "comparison", "comparison_figures", "same_request_traces", "latency", "timeseries", "waterfall", "scorecard",
-    "color_for", "style_label", "shade", "fault_label", "format_value", "format_ms", "format_seconds", "figure_png", "shade_faults",
-    "tidy", "panel_title", "figure_and_axes", "grid_in_inches", "stacked_axes",
+    "GREY", "PASS_COLORS", "FAIL_COLORS", "METRIC_LABELS", "RATE_METRICS", "SCORE_ROWS", "DEFAULT_SCORE",
+    "EVENT_METRICS", "color_for", "style_label", "shade", "fault_label", "format_value", "format_ms", "format_seconds",
+    "figure_png", "shade_faults", "tidy", "panel_title", "figure_and_axes", "grid_in_inches", "stacked_axes",
+    "architecture", "comparison", "comparison_figures", "same_request_traces", "latency", "timeseries", "waterfall",
+    "scorecard",
     "coupling_sweep", "chain_availability", "fanout",
     "staleness", "staleness_vs_lag", "read_your_writes", "stale_reads",
     "request_traces", "failure_traces", "trace_sampling",
+    "throughput_figure", "consumer_figure", "instance_figure", "scalability_panel", "failure_panel",
+    "hop_figure", "fanout_figure", "tail_figure", "clock_bars", "latency_panel",
+    "outage_figure", "cut_figure", "drain_figure",
+    "partition_figure", "delivery_figure", "ordering_figure",
+    "log_figure", "state_figure", "lag_figure", "staleness_figure", "time_travel_figure", "event_log_figure",
+    "catch_up_figure", "staleness_vs_slowdown_figure",
+    "SAGA_COLORS", "outcomes_figure", "window_figure", "duration_figure", "saga_figure", "tradeoff_figure",
+    "SERVICE_COLORS", "slo_value", "slo_promise", "slo_summary", "slo_matrix", "drill_figure", "drill_panel_figure",
+    "verdict_figure",
+    "SWEEP_METRICS", "heatmap", "heatmap_figure", "sweep_panel_figure",
 ]
-
-# -- notebooks 04-06: scalability, failure handling, the two clocks ------------------
-from .clocks import clock_bars, fanout_figure, hop_figure, latency_panel, tail_figure  # noqa: E402
-from .failure import failure_panel  # noqa: E402
-from .scalability import consumer_figure, instance_figure, scalability_panel, throughput_figure  # noqa: E402
-
-__all__ += ["throughput_figure", "consumer_figure", "instance_figure", "scalability_panel", "failure_panel",
-            "hop_figure", "fanout_figure", "tail_figure", "clock_bars", "latency_panel"]
-
-# -- notebook 07: temporal coupling --
-from .temporal import cut_figure, drain_figure, outage_figure  # noqa: E402
-
-__all__ += ["outage_figure", "cut_figure", "drain_figure"]
-
-# -- notebook 08: ordering and delivery --
-from .ordering import delivery_figure, ordering_figure, partition_figure  # noqa: E402
-
-__all__ += ["partition_figure", "delivery_figure", "ordering_figure"]
-
-# -- notebook 09: event sourcing and CQRS --
-from .event_log import (catch_up_figure, event_log_figure, lag_figure, log_figure, state_figure,  # noqa: E402
-                        staleness_figure, staleness_vs_slowdown_figure, time_travel_figure)
-
-__all__ += ["log_figure", "state_figure", "lag_figure", "staleness_figure", "time_travel_figure", "event_log_figure",
-            "catch_up_figure", "staleness_vs_slowdown_figure"]
-
-# -- notebook 12: heat maps of a sweep --
-from .sweeps import METRICS as SWEEP_METRICS  # noqa: E402
-from .sweeps import heatmap, heatmap_figure, sweep_panel_figure  # noqa: E402
-
-__all__ += ["SWEEP_METRICS", "heatmap", "heatmap_figure", "sweep_panel_figure"]
-
-# -- notebook 10: sagas --
-from .sagas import SAGA_COLORS, duration_figure, outcomes_figure, saga_figure, tradeoff_figure, window_figure  # noqa: E402
-
-__all__ += ["SAGA_COLORS", "outcomes_figure", "window_figure", "duration_figure", "saga_figure", "tradeoff_figure"]
-
-# -- notebook 11: the capstone's SLOs and drill, the seven verdicts --
-from .capstone import (SERVICE_COLORS, drill_figure, drill_panel_figure, slo_matrix, slo_promise,  # noqa: E402
-                       slo_summary, slo_value)
-from .style import FAIL_COLORS, PASS_COLORS  # noqa: E402
-from .verdicts import verdict_figure  # noqa: E402
-
-__all__ += ["SERVICE_COLORS", "PASS_COLORS", "FAIL_COLORS", "slo_value", "slo_promise", "slo_summary", "slo_matrix",
-            "drill_figure", "drill_panel_figure", "verdict_figure"]
