@@ -61,3 +61,48 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("slider release -> plot redraw")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+# -- the browser: one Chromium for the whole session ------------------------------
+# Defined here, once: a session fixture defined (or imported) in two test
+# modules is two fixtures, and a second Playwright started while the first
+# still runs fails ("Sync API inside the asyncio loop").
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",  # CI runs as root, where Chromium's sandbox refuses to start
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    """Debian's Chromium; Playwright's own browser download is not available here."""
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} not found: install Debian's package (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message + "; CI must run the browser tests, .ci/run installs it", pytrace=False)
+        pytest.skip(message)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(chromium_path), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+

@@ -29,8 +29,7 @@ import nbformat
 import pytest
 
 from notebook_runner import NOTEBOOKS_DIR, REPO_ROOT, execute_notebook, kernel_env, stored_output_problems
-from test_browser import (ARTIFACTS, CHROMIUM_ARGS, SERVER_START_TIMEOUT, _free_port,  # noqa: F401
-                          browser, chromium_path, move_first_slider_with_keyboard)
+from test_browser import ARTIFACTS, SERVER_START_TIMEOUT, _free_port, move_first_slider_with_keyboard
 
 APP_DIR = REPO_ROOT / "app"
 PAGES = sorted(APP_DIR.glob("*.ipynb"))

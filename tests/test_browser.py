@@ -33,13 +33,11 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-from playwright.sync_api import sync_playwright
 
 from notebook_runner import NOTEBOOKS_DIR, REPO_ROOT, kernel_env
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 FIXTURE_NOTEBOOK = REPO_ROOT / "tests" / "fixtures" / "slider_demo.ipynb"
 
@@ -47,16 +45,6 @@ FIXTURE_NOTEBOOK = REPO_ROOT / "tests" / "fixtures" / "slider_demo.ipynb"
 # An entry whose file does not exist yet is skipped, not failed.
 BROWSER_NOTEBOOKS = ["00_start_here.ipynb", "07_temporal_coupling.ipynb", "10_sagas.ipynb"]
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",  # CI runs as root, where Chromium's sandbox refuses to start
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
 
 SERVER_START_TIMEOUT = 60  # s
 KERNEL_IDLE_TIMEOUT = 60_000  # ms
@@ -214,17 +202,6 @@ def shutdown_sessions(server: LabServer) -> None:
 
 
 @pytest.fixture(scope="session")
-def chromium_path():
-    """Debian's Chromium; Playwright's own browser download is not available here."""
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} not found: install Debian's package (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message + "; CI must run the browser tests, .ci/run installs it", pytrace=False)
-        pytest.skip(message)
-    return CHROMIUM
-
-
-@pytest.fixture(scope="session")
 def lab_server(chromium_path):
     """One JupyterLab for the whole session, serving a temporary root."""
     workdir = Path(tempfile.mkdtemp(prefix="vetora-lab-"))
@@ -236,18 +213,6 @@ def lab_server(chromium_path):
         shutdown_sessions(server)
         stop_lab_server(proc)
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def browser(chromium_path):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(chromium_path), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture
