@@ -5,7 +5,7 @@ drive identical seeded :class:`Traffic` through it with :func:`simulate`,
 inject faults, and read the measured :class:`Result`.
 """
 
-from . import exercises, measures, scenarios, theory
+from . import experiments, exercises, measures, prose, scenarios, theory
 from . import architecture_files, twins
 from .architecture import Architecture, CircuitBreaker
 from .architecture_files import load as load_architecture
@@ -26,5 +26,5 @@ __all__ = [
     "Architecture", "CircuitBreaker", "Constant", "Distribution", "Exponential", "LogNormal",
     "Uniform", "Traffic", "Outage", "Slowdown", "ErrorRate", "NetworkPartition", "BrokerOutage",
     "simulate", "Result", "compare", "scenarios", "theory", "patterns", "sweep", "exercises", "verdicts", "measures",
-    "twins", "twin", "architecture_files", "load_architecture", "save_architecture",
+    "experiments", "prose", "twins", "twin", "architecture_files", "load_architecture", "save_architecture",
 ]
