@@ -32,11 +32,11 @@ from notebook_runner import NotebookExecutionError, _describe_failure, kernel_en
 
 TESTS_DIR = Path(__file__).resolve().parent
 
-#: Width, in CSS pixels, of a code cell's output area in JupyterLab 4 in the
-#: browser test's 1400-px-wide window with the file browser open. A wider
-#: picture is shown shrunk to this width (``max-width: 100%``), its texts
-#: with it.
-DISPLAY_WIDTH = 1000
+#: Width, in CSS pixels, of a code cell's output area in JupyterLab 4.6 in
+#: the browser test's 1400 x 1000 window with the file browser open (as
+#: measured there). A wider picture is shown shrunk to this width
+#: (``max-width: 100%``), its texts with it.
+DISPLAY_WIDTH = 968
 
 #: Set to 1 to move every control of every panel to both ends in the probe.
 EXTREMES_ENV = "VETORA_PANEL_EXTREMES"

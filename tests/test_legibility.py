@@ -78,11 +78,18 @@ def test_a_label_pushed_out_of_its_axes_fails():
                for p in found), found
 
 
-def test_a_label_placed_on_the_edge_on_purpose_passes():
-    """An anchor on the axes' edge (``p99`` at x=1 in axes coordinates, ha='left') is placed outside on purpose."""
-    fig, ax = _one_axes()
+def test_a_label_placed_on_the_edge_on_purpose_passes_but_not_running_off_sideways():
+    """An anchor on the axes' edge (``p99`` at x=1 in axes coordinates, ha='left') is placed outside on
+    purpose; a caption hung from the top edge may not run out on the right for all that."""
+    fig = Figure(figsize=(4, 3))             # no layout engine: the axes stay put as texts are added
+    ax = fig.add_axes((0.15, 0.15, 0.6, 0.7))
     ax.text(1.0, 0.5, " p99", transform=ax.transAxes, ha="left", fontsize=8)
+    ax.text(0.1, 1.0, "a caption hung from the top", transform=ax.transAxes, va="bottom", fontsize=8)
     assert problems(fig, tight=True) == []
+    ax.text(0.8, 1.0, "a caption hung from the top, too far right", transform=ax.transAxes, va="top", fontsize=8)
+    found = problems(fig, tight=True)
+    assert len(found) == 1 and "outside its axes" in found[0] and "too far right" in found[0] \
+        and "on the right" in found[0], found
 
 
 def test_a_text_cut_off_by_the_figure_edge_fails_unless_the_picture_grows_to_hold_it():
@@ -123,6 +130,21 @@ def test_a_box_label_wider_than_its_box_fails():
     assert "out of its box" in found[0] and "'saga-coordinator-service'" in found[0]
 
 
+def test_a_box_label_reaching_just_past_the_border_fails():
+    """The border is drawn on the box's edge: a label 2 px wider than its box touches it on both sides."""
+    fig = Figure(figsize=(4, 3))
+    ax = fig.add_axes((0, 0, 1, 1), xlim=(0, 1), ylim=(0, 1))
+    ax.set_axis_off()
+    label = ax.text(0.5, 0.5, "payment-done", ha="center", va="center", fontsize=9, fontweight="bold")
+    fig.draw_without_rendering()
+    extent = label.get_window_extent().transformed(ax.transData.inverted())
+    one_px = (ax.transData.inverted().transform((1, 0)) - ax.transData.inverted().transform((0, 0)))[0]
+    width = extent.width - 2 * one_px
+    ax.add_patch(FancyBboxPatch((0.5 - width / 2, 0.4), width, 0.2, boxstyle="round,pad=0,rounding_size=0.01"))
+    found = problems(fig, dpi=fig.dpi)
+    assert len(found) == 1 and "out of its box" in found[0] and "'payment-done'" in found[0], found
+
+
 def test_an_architecture_drawing_passes_and_a_name_too_long_for_its_box_fails():
     assert problems(plots.architecture(vn.scenarios.order_placed("event_driven")), tight=True) == []
     arch = vn.Architecture("long names")
@@ -152,6 +174,8 @@ def test_a_label_struck_through_by_a_curve_fails_and_one_resting_on_a_line_passe
     fig, ax = _one_axes()
     ax.axhline(0.5)
     ax.text(0.1, 0.5, "capacity 100/s", va="bottom", fontsize=8)
+    ax.grid(True)                                  # grid lines are not data
+    ax.text(0.5, 0.2, "on the grid", ha="center", va="center", fontsize=8)
     assert problems(fig) == []
 
 
