@@ -195,7 +195,7 @@ def _check(fig, drawn, *, dpi, tight, display_width, min_px, tolerance, lines) -
     found += _outside_picture(items, frame, tol, where, tight)
     found += _overlaps(items, tol, scale, where)
     found += _on_foreign_legends(items, drawn.legends, tol, where, renderer, owners)
-    found += _outside_own_axes(items, tol, where)
+    found += _outside_own_axes(items, tol, where, dpi)
     found += _into_other_axes(items, drawn.legends, fig, owners, tol, where, renderer)
     found += _out_of_boxes(items, drawn.boxes, owners, 0.5 / scale, where, renderer)   # a box holds its label whole
     if lines:
@@ -338,7 +338,7 @@ def _inside(point, box: Bbox, margin: float) -> bool:
     return box.x0 + margin < x < box.x1 - margin and box.y0 + margin < y < box.y1 - margin
 
 
-def _outside_own_axes(items, tol, where) -> list[str]:
+def _outside_own_axes(items, tol, where, dpi) -> list[str]:
     """A label anchored in its axes' plot area stays in it.
 
     A label anchored on an edge (``p99`` at x = 1 in axes coordinates, a
@@ -358,7 +358,10 @@ def _outside_own_axes(items, tol, where) -> list[str]:
             over.pop("left", None), over.pop("right", None)
         if not area.y0 + tol < y < area.y1 - tol:
             over.pop("bottom", None), over.pop("top", None)
-        words = _overhang_words(over, tol)
+        # A text's extent holds its font's leading above the capitals: up to a
+        # third of the font size past the edge is leading, not ink.
+        leading = it.text.get_fontsize() * dpi / 72 / 3
+        words = _overhang_words(over, max(tol, leading))
         if words:
             out.append(f"outside its axes: {it.name} runs out of {where(it.owner)} ({words})")
     return out
