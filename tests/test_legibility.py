@@ -92,6 +92,19 @@ def test_a_label_placed_on_the_edge_on_purpose_passes_but_not_running_off_sidewa
         and "on the right" in found[0], found
 
 
+@pytest.mark.parametrize("va, fails", [("center", False), ("bottom", True)])
+def test_a_label_may_reach_past_its_axes_by_its_leading_only(va, fails):
+    """An 8 pt label at 100 dpi (11 px font) anchored 3 px under the top edge: centred on
+    that point it passes the edge by 2.6 px, leading rather than ink; sitting on it, by 8 px."""
+    fig = Figure(figsize=(4, 3))
+    ax = fig.add_axes((0.15, 0.15, 0.6, 0.7))
+    ax.annotate(" p99", xy=(1.0, 1.0), xycoords="axes fraction", xytext=(0, -3), textcoords="offset pixels",
+                ha="left", va=va, fontsize=8)
+    found = problems(fig, dpi=100)
+    assert bool(found) == fails, found
+    assert all("outside its axes" in p and "'p99'" in p and "on the top" in p for p in found)
+
+
 def test_a_text_cut_off_by_the_figure_edge_fails_unless_the_picture_grows_to_hold_it():
     fig = Figure(figsize=(4, 3))          # no layout engine: nothing moves it back in
     ax = fig.add_axes((0.1, 0.1, 0.8, 0.8))
