@@ -224,9 +224,6 @@ class ConsumerGroup:
             until = max(until, faults.cut_until(stream, svc, now))
         return until
 
-    def _finish(self, row: int, outcome: str) -> None:
-        self.rec.finish_delivery(row, self.env._now, outcome)
-        self.world.pending -= 1
 
 
 class _Instance:
@@ -309,25 +306,20 @@ class _Instance:
             if g.idempotent and eid in g.seen:
                 position[p] += 1   # already applied: acknowledge, do nothing
                 continue
+            # Hand the delivery to the service; :meth:`worked` takes its answer.
             g.busy += 1
-            self._process(p, row, eid, now)
+            if g.propagate:
+                trace, parent = rec.e_trace[eid], rec.e_parent[eid]
+            else:
+                trace, parent = rec.new_trace(), -1   # the correlation id was dropped: a new trace
+            sampled = rec.e_sampled[eid]
+            sid = rec.open_span(trace, parent, svc.name, g.operation, now) if sampled else -1
+            self.p, self.row, self.eid, self.t0, self.sid = p, row, eid, now, sid
+            # A service with no calls or publications reads no context: build none.
+            ctx = None if svc._plain else \
+                Context(rec.e_origin[eid], trace, sid if sid >= 0 else parent, rec.e_key[eid], sampled)
+            svc.work(ctx, now, self.worked)
             return
-
-    def _process(self, p: int, row: int, eid: int, now: float) -> None:
-        """Hand one delivery to the service; :meth:`worked` takes its answer."""
-        g = self.group
-        rec, svc = g.rec, g.service
-        if g.propagate:
-            trace, parent = rec.e_trace[eid], rec.e_parent[eid]
-        else:
-            trace, parent = rec.new_trace(), -1   # the correlation id was dropped: a new trace
-        sampled = rec.e_sampled[eid]
-        sid = rec.open_span(trace, parent, svc.name, g.operation, now) if sampled else -1
-        self.p, self.row, self.eid, self.t0, self.sid = p, row, eid, now, sid
-        # A service with no calls or publications reads no context: build none.
-        ctx = None if svc._plain else \
-            Context(rec.e_origin[eid], trace, sid if sid >= 0 else parent, rec.e_key[eid], sampled)
-        svc.work(ctx, now, self.worked)
 
     def worked(self, status) -> None:
         """The service is done with the delivery in hand."""
@@ -342,7 +334,8 @@ class _Instance:
             rec.close_span(self.sid, now, status)
         if status == OK:
             if rec.d_outcome[row] == "pending":
-                g._finish(row, "processed")
+                rec.finish_delivery(row, now, "processed")
+                g.world.pending -= 1
                 g.processed += 1
             else:
                 # Redelivered after a crash rewound the offsets: at-least-once,
@@ -360,7 +353,8 @@ class _Instance:
                 g.clock.after(g.retry_backoff * 2 ** (g.failures[p] - 1), self.processed)
                 return
             if rec.d_outcome[row] == "pending":
-                g._finish(row, "dlq")
+                rec.finish_delivery(row, now, "dlq")
+                g.world.pending -= 1
                 g.dlq_depth += 1
             g.position[p] += 1
             g.failures[p] = 0
@@ -370,7 +364,12 @@ class _Instance:
         """The service is done with a delivery (and any retry backoff)."""
         g = self.group
         g.busy -= 1
-        self._commit_if_due(g.env._now)
+        now = g.env._now
+        if self.last_commit + g.commit_interval <= now:   # the commit is due (see _commit_if_due)
+            position, committed = g.position, g.committed
+            for p in self.parts:
+                committed[p] = position[p]
+            self.last_commit = now
         self.step()
 
     def _commit_if_due(self, now: float) -> bool:

@@ -49,7 +49,7 @@ from heapq import heappush
 
 from simpy.events import NORMAL
 
-__all__ = ["Clock"]
+__all__ = ["Clock", "Timeouts"]
 
 
 class _Tick:
@@ -110,3 +110,69 @@ class Clock:
             tick.callbacks, tick.fn, tick.arg = self._fires, fn, arg
             heappush(queue, (now, NORMAL, eid, tick))
         self._soon.clear()
+
+
+class Timeouts:
+    """Timers of one fixed ``delay`` that nearly always come too late.
+
+    A call edge starts a timeout with every try, and nearly every try is
+    answered long before it: with a timer per try, SimPy's heap would hold
+    hundreds of timers that wake up to do nothing. Here each timer is only
+    *reserved* — its key ``(now + delay, NORMAL, id)`` taken as a timeout
+    would take it — and queued in order (the same delay, so due times come
+    in the order the timers start). Only the first one still pending is on
+    the heap; when it fires, timers whose ``arg.settled`` says they have
+    nothing left to do are passed over, and the next live one goes on the
+    heap with the key it reserved. A timer reaches ``fn(arg)`` at exactly
+    the time and in exactly the place among other events that its own
+    timeout would have had, and one that would have done nothing costs
+    nothing. (The last timer queued is always put on the heap, live or
+    not, so the heap is never empty earlier than with a timeout per try:
+    ``env.peek()`` is the same.)
+
+    >>> import simpy
+    >>> class Try:
+    ...     settled = False
+    >>> env = simpy.Environment(); clock = Clock(env); fired = []
+    >>> timeouts = Timeouts(clock, 1.0, fired.append)
+    >>> tries = [Try(), Try(), Try()]
+    >>> for t in tries:
+    ...     timeouts.start(t)
+    >>> tries[0].settled = tries[1].settled = True   # answered in time
+    >>> env.run()
+    >>> fired == [tries[2]], env.now
+    (True, 1.0)
+    """
+
+    def __init__(self, clock: Clock, delay: float, fn):
+        self.clock, self.delay, self.fn = clock, delay, fn
+        self.pending = deque()   # (due, id, arg), in key order
+        self.armed = False       # a tick for pending[0] is on the heap
+        self._fired = self._fired   # bound once (shadowing the method): every arming hands it to a tick
+
+    def start(self, arg) -> None:
+        """Call ``fn(arg)`` in ``delay`` seconds, unless ``arg.settled`` by then."""
+        clock = self.clock
+        entry = (clock.env._now + self.delay, next(clock._eid), arg)
+        self.pending.append(entry)
+        if not self.armed:
+            self._arm(entry)
+
+    def _arm(self, entry) -> None:
+        due, eid, _ = entry
+        tick = _Tick()
+        tick.callbacks, tick.fn, tick.arg = self.clock._fires, self._fired, None
+        heappush(self.clock._queue, (due, NORMAL, eid, tick))
+        self.armed = True
+
+    def _fired(self, _) -> None:
+        pending = self.pending
+        arg = pending.popleft()[2]
+        if not arg.settled:
+            self.fn(arg)   # timers started meanwhile only queue: ``armed`` is still set
+        while pending:
+            if not pending[0][2].settled or len(pending) == 1:
+                self._arm(pending[0])
+                return
+            pending.popleft()   # it would do nothing: no event for it
+        self.armed = False

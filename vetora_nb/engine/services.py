@@ -33,6 +33,8 @@ from __future__ import annotations
 from collections import deque
 from functools import partial
 
+from .clock import Timeouts
+
 OK = "ok"
 
 
@@ -40,30 +42,16 @@ class WorkerPool:
     """A service's workers and its FIFO wait queue.
 
     Taking a free worker costs no event at all, and a released worker is
-    handed straight to the longest waiter: each waiter is the arguments of
-    ``start``, which begins its work.
+    handed straight to the longest waiter (:meth:`Service._finished`): each
+    waiter is the arguments of :meth:`Service.work`, which begins its work.
     """
 
-    __slots__ = ("capacity", "count", "queue", "start")
+    __slots__ = ("capacity", "count", "queue")
 
-    def __init__(self, capacity: int, start=None):
+    def __init__(self, capacity: int):
         self.capacity = capacity
         self.count = 0          # busy workers
-        self.queue = deque()    # waiters (argument tuples of start), longest-waiting first
-        self.start = start
-
-    def take(self) -> bool:
-        """Take a free worker if there is one (else join :attr:`queue`)."""
-        if self.count < self.capacity:
-            self.count += 1
-            return True
-        return False
-
-    def release(self) -> None:
-        if self.queue:
-            self.start(*self.queue.popleft())   # the worker passes on: count unchanged
-        else:
-            self.count -= 1
+        self.queue = deque()    # waiters (argument tuples of Service.work), longest-waiting first
 
 
 class CircuitBreakerState:
@@ -124,7 +112,7 @@ class Service:
         self.clock = world.clock
         self.rec = world.rec
         self.name = name
-        self.pool = WorkerPool(attrs["workers"], self.work)
+        self.pool = WorkerPool(attrs["workers"])
         self.queue_capacity = attrs["queue_capacity"]
         self.service_time = world.rng.sampler(f"service_time:{name}", attrs["service_time"])
         self.coin = world.rng.uniform(f"errors:{name}")
@@ -184,7 +172,11 @@ class Service:
             pool.queue.append((inner, now, finished))
 
     def _finished(self, sid: int, done, status) -> None:
-        self.pool.release()   # the next waiter, if any, starts its work now
+        pool = self.pool   # the worker is free again:
+        if pool.queue:
+            self.work(*pool.queue.popleft())   # the longest waiter starts its work now
+        else:
+            pool.count -= 1
         if sid >= 0:
             self.rec.close_span(sid, self.env._now, status)
         done(status)
@@ -301,7 +293,9 @@ class Call:
         # No partition ever cuts this link: skip the look-ups.
         self.cuttable = world.faults.touches_link(caller.name, callee.name)
         # Callbacks bound once (see Service).
-        self._timed_out, self._arrive, self._returned = self._timed_out, self._arrive, self._returned
+        self._arrive, self._returned = self._arrive, self._returned
+        # One queue of timeout timers for the edge, not a timer on the heap per try.
+        self.timeouts = Timeouts(world.clock, self.timeout, self._timed_out)
 
     def call(self, ctx, done, attempt: int = 0) -> None:
         """Call the callee, retrying with backoff; ``done(status)`` with the last answer.
@@ -334,7 +328,7 @@ class Call:
         sid = self.rec.open_span(ctx.trace_id, ctx.parent, self.caller.name, self.operation, t0) \
             if ctx.sampled else -1
         a = _Attempt(self, ctx, done, attempt, sid)
-        self.clock.after(self.timeout, self._timed_out, a)
+        self.timeouts.start(a)
         if not (self.cuttable and self.world.faults.is_cut(self.caller.name, self.callee.name, t0)):
             # The request's trip: network, the callee's handling, network back.
             self.world.remote_work += 1   # counted apart: it may outlive the caller's wait

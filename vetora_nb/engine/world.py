@@ -64,19 +64,11 @@ class World:
             s.wire()   # now that its calls and publications are known
 
     # -- processes -----------------------------------------------------------
-    def _request(self, key, entry: Service) -> None:
-        """One client request: it enters at ``entry`` and is answered by callback."""
-        rec = self.rec
-        # (No coin at all when nothing or everything is sampled: the coin's
-        # stream is its own, so skipping it changes no other number.)
-        ts = self.trace_sample
-        sampled = ts >= 1.0 or (ts > 0.0 and self.trace_coin() < ts)
-        ctx = rec.begin_request(self.env._now, key, entry.name, sampled)
-        self.in_flight += 1
-        entry.serve(ctx, partial(self._answered, ctx.origin))
-
     def _answered(self, rid: int, status) -> None:
-        self.rec.end_request(rid, self.env._now, status)
+        """Request ``rid`` has its answer."""
+        rec = self.rec   # (inlined Recorder.end_request: every request passes here)
+        rec.r_end[rid] = self.env._now
+        rec.r_status[rid] = status
         self.in_flight -= 1
 
     def _monitor(self, dt: float):
@@ -183,11 +175,19 @@ class _Arrivals:
             self.world.clock.after(self.times[0], self)
 
     def __call__(self, _) -> None:
-        world, times, keys, i = self.world, self.times, self.keys, self.i
+        """Send the requests due now, each entering at ``entry`` and answered
+        by callback; then wait for the next arrival."""
+        world, times, keys, i, entry = self.world, self.times, self.keys, self.i, self.entry
+        rec, answered, ts = world.rec, world._answered, world.trace_sample
         now = world.env._now
         n = len(times)
         while i < n and times[i] <= now:   # arrival times can tie
-            world._request(keys[i], self.entry)
+            # (No coin at all when nothing or everything is sampled: the coin's
+            # stream is its own, so skipping it changes no other number.)
+            sampled = ts >= 1.0 or (ts > 0.0 and world.trace_coin() < ts)
+            ctx = rec.begin_request(now, keys[i], entry.name, sampled)
+            world.in_flight += 1
+            entry.serve(ctx, partial(answered, ctx.origin))
             i += 1
         self.i = i
         if i < n:
