@@ -12,7 +12,7 @@ import random
 import pytest
 import simpy
 
-from vetora_nb.engine.clock import Clock
+from vetora_nb.engine.clock import Clock, Timeouts
 
 
 class _TimeoutClock:
@@ -23,6 +23,21 @@ class _TimeoutClock:
 
     def after(self, delay, fn, arg=None):
         self.env.timeout(delay).callbacks.append(lambda _: fn(arg))
+
+
+class _TimeoutTimers:
+    """The reference for :class:`Timeouts`: a timeout per timer, doing nothing once settled."""
+
+    def __init__(self, clock, delay, fn):
+        self.clock, self.delay, self.fn = clock, delay, fn
+
+    def start(self, arg):
+        self.clock.after(self.delay, lambda a: None if a.settled else self.fn(a), arg)
+
+
+class _Try:
+    def __init__(self, name):
+        self.name, self.settled = name, False
 
 
 def _story(make_clock, seed: int, steps=(3, 5, 5.5, 8)):
@@ -101,3 +116,67 @@ def test_simpys_internals_the_clock_relies_on_are_there():
     env.timeout(2.0)
     t, priority, eid, event = env._queue[0]
     assert (t, priority, eid) == (2.0, simpy.events.NORMAL, 1)
+
+
+def _tries(make_clock, make_timers, seed: int):
+    """Tries that each start a 1-second timer and are mostly answered
+    before it (sometimes at the very instant it is due, sometimes never);
+    a timer that fires starts a retry. Returns what happened, when, and what
+    ``env.peek()`` said at each stop."""
+    env = simpy.Environment()
+    clock = make_clock(env)
+    rnd = random.Random(seed)
+    log = []
+    names = iter(range(10**9))
+
+    def timed_out(t):
+        log.append((env.now, "timeout", t.name))
+        t.settled = True
+        if len(log) < 2000:
+            begin(None)
+
+    timers = make_timers(clock, 1.0, timed_out)
+
+    def answer(t):
+        if not t.settled:
+            t.settled = True
+            log.append((env.now, "answer", t.name))
+
+    def begin(_):
+        t = _Try(next(names))
+        answered = rnd.random() < 0.8
+        delay = rnd.choice((0, 0.25, 0.5, 1.0, 1.0))   # 1.0: a tie with its timer
+        if len(log) >= 1990:   # the last ones are answered in time: their timers go stale
+            answered, delay = True, 0.25
+        if answered and rnd.random() < 0.5:   # the answer first: it wins the tie
+            clock.after(delay, answer, t)
+            timers.start(t)
+        else:
+            timers.start(t)
+            if answered:
+                clock.after(delay, answer, t)
+        if len(log) < 2000:
+            clock.after(rnd.choice((0, 0.25, 0.5)), begin)
+
+    clock.after(0, begin)
+    for until in (2, 3.5, 7):
+        env.run(until=until)
+        log.append((env.now, "stop", env.peek(), next(env._eid)))
+    env.run()   # to the very last event: the last timer, even one that does nothing
+    log.append((env.now, "end", next(env._eid)))
+    return log
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_queued_timeouts_fire_as_a_timeout_per_timer_would(seed):
+    assert _tries(Clock, Timeouts, seed) == _tries(_TimeoutClock, _TimeoutTimers, seed)
+
+
+def test_only_the_first_live_timeout_is_on_the_heap():
+    env = simpy.Environment()
+    clock = Clock(env)
+    timers = Timeouts(clock, 5.0, print)
+    tries = [_Try(i) for i in range(100)]
+    for t in tries:
+        timers.start(t)
+    assert len(env._queue) == 1
