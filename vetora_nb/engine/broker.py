@@ -93,12 +93,15 @@ class Stream:
     def _write(self, ctx, parent: int) -> None:
         """Append ``ctx``'s event (under span ``parent``) and offer it to every group."""
         now = self.env._now
-        key = ctx.key
-        p = self._partition_of.get(key)
-        if p is None:
-            p = partition_for(key, self.partitions)
-            if len(self._partition_of) < 100_000:   # a bounded memo: keys repeat
-                self._partition_of[key] = p
+        if self.partitions == 1:
+            p = 0
+        else:
+            key = ctx.key
+            p = self._partition_of.get(key)
+            if p is None:
+                p = partition_for(key, self.partitions)
+                if len(self._partition_of) < 100_000:   # a bounded memo: keys repeat
+                    self._partition_of[key] = p
         log, vis = self.log[p], self.visible[p]
         eid = self.rec.append_event(ctx, self.name, p, len(log), now, parent)
         # Delivery never overtakes an earlier event of the same partition.
@@ -257,11 +260,11 @@ class _Instance:
 
     def step(self, _=None) -> None:
         g = self.group
-        env, rec, faults, svc = g.env, g.rec, g.world.faults, g.service
-        parts, rows, position, visible = self.parts, g.rows, g.position, g.stream.visible
+        parts, rows, position, offsets, visible = self.parts, g.rows, g.position, g.offsets, g.stream.visible
         while True:
-            now = env._now
+            now = g.env._now
             if g.faulted:
+                faults, svc = g.world.faults, g.service
                 if faults.crashed_between(svc.name, self.last_check, now) or faults.is_down(svc.name, now):
                     # The instance died: uncommitted progress is forgotten.
                     for p in parts:
@@ -279,7 +282,7 @@ class _Instance:
             for p in parts:
                 k = position[p]
                 if k < len(rows[p]):
-                    seen = visible[p][g.offsets[p][k]]
+                    seen = visible[p][offsets[p][k]]
                     if best < 0 or seen < best_seen:
                         best, best_seen = p, seen
             if best < 0:
@@ -299,7 +302,7 @@ class _Instance:
             if best_seen > now:
                 g.clock.after(best_seen - now, self.step)
                 return
-            p = best
+            p, rec = best, g.rec
             row = rows[p][position[p]]
             eid = rec.d_event[row]
             rec.d_attempts[row] += 1
@@ -308,6 +311,7 @@ class _Instance:
                 continue
             # Hand the delivery to the service; :meth:`worked` takes its answer.
             g.busy += 1
+            svc = g.service
             if g.propagate:
                 trace, parent = rec.e_trace[eid], rec.e_parent[eid]
             else:

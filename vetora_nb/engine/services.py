@@ -125,7 +125,8 @@ class Service:
         # Callbacks bound once (instance attributes shadowing the methods):
         # handing ``self._worked`` to the clock would build a new bound
         # method every time.
-        self._finished, self._worked, self._answer = self._finished, self._worked, self._answer
+        self._finished, self._answered = self._finished, self._answered
+        self._worked, self._answer = self._worked, self._answer
         self.wire()
 
     def wire(self) -> None:
@@ -140,12 +141,14 @@ class Service:
         # unfaulted service; else through the error and fault checks.
         self._direct = self._plain and not self.faulted
 
-    def serve(self, ctx, done, operation: str = "handle") -> None:
+    def serve(self, ctx, done=None, operation: str = "handle") -> None:
         """Serve one synchronous request; ``done(status)`` is called with the answer.
 
         A down service refuses at once (``'unavailable'``); a full wait queue
         rejects (``'rejected'``); otherwise the request waits for a worker,
-        which it holds until :meth:`work` has finished.
+        which it holds until :meth:`work` has finished. Without ``done`` the
+        request is a client's, request ``ctx.origin`` of the run, and the
+        answer goes straight into its row.
         """
         now = self.env._now
         sid = self.rec.open_span(ctx.trace_id, ctx.parent, self.name, operation, now) if ctx.sampled else -1
@@ -160,9 +163,13 @@ class Service:
         if refused is not None:
             if sid >= 0:
                 self.rec.close_span(sid, now, refused)
-            done(refused)
+            if done is None:
+                self.world._answered(ctx.origin, refused)
+            else:
+                done(refused)
             return
-        finished = partial(self._finished, sid, done)
+        finished = partial(self._finished, sid, done) if done is not None else \
+            partial(self._answered, sid, ctx.origin)
         # Only calls and publications carry the context on (as children of this span).
         inner = ctx.child(sid) if sid >= 0 and self._steps else ctx
         if pool.count < pool.capacity:   # a free worker: start now, no waiter needed
@@ -180,6 +187,20 @@ class Service:
         if sid >= 0:
             self.rec.close_span(sid, self.env._now, status)
         done(status)
+
+    def _answered(self, sid: int, rid: int, status) -> None:
+        """:meth:`_finished` for a client's request ``rid``: its answer goes in its row."""
+        pool = self.pool
+        if pool.queue:
+            self.work(*pool.queue.popleft())
+        else:
+            pool.count -= 1
+        world, now = self.world, self.env._now
+        if sid >= 0:
+            self.rec.close_span(sid, now, status)
+        world.rec.r_end[rid] = now   # (World._answered, inlined: every client request ends here)
+        world.rec.r_status[rid] = status
+        world.in_flight -= 1
 
     def work(self, ctx, arrived: float, done) -> None:
         """Do the work of one request or event that arrived at ``arrived``;

@@ -15,8 +15,6 @@ import gc
 import math
 from contextlib import contextmanager
 
-from functools import partial
-
 import simpy
 
 from .broker import ConsumerGroup, Stream
@@ -41,7 +39,6 @@ class World:
         self.pending = 0          # event deliveries not yet processed or dead-lettered
         self.groups_waiting = 0   # consumer groups that join later
         g = arch.graph
-        self._answered = self._answered   # bound once: it answers every request
         self.services = {n: Service(self, n, g.nodes[n]) for n in arch.services}
         self.streams = {n: Stream(self, n, g.nodes[n]) for n in arch.streams}
         self.calls = []
@@ -65,7 +62,7 @@ class World:
 
     # -- processes -----------------------------------------------------------
     def _answered(self, rid: int, status) -> None:
-        """Request ``rid`` has its answer."""
+        """Request ``rid`` has its answer (see also ``Service._answered``)."""
         rec = self.rec   # (inlined Recorder.end_request: every request passes here)
         rec.r_end[rid] = self.env._now
         rec.r_status[rid] = status
@@ -178,7 +175,7 @@ class _Arrivals:
         """Send the requests due now, each entering at ``entry`` and answered
         by callback; then wait for the next arrival."""
         world, times, keys, i, entry = self.world, self.times, self.keys, self.i, self.entry
-        rec, answered, ts = world.rec, world._answered, world.trace_sample
+        rec, ts = world.rec, world.trace_sample
         now = world.env._now
         n = len(times)
         while i < n and times[i] <= now:   # arrival times can tie
@@ -187,7 +184,7 @@ class _Arrivals:
             sampled = ts >= 1.0 or (ts > 0.0 and world.trace_coin() < ts)
             ctx = rec.begin_request(now, keys[i], entry.name, sampled)
             world.in_flight += 1
-            entry.serve(ctx, partial(answered, ctx.origin))
+            entry.serve(ctx)   # answered into the request's row
             i += 1
         self.i = i
         if i < n:
