@@ -103,7 +103,8 @@ class Stream:
                 if len(self._partition_of) < 100_000:   # a bounded memo: keys repeat
                     self._partition_of[key] = p
         log, vis = self.log[p], self.visible[p]
-        eid = self.rec.append_event(ctx, self.name, p, len(log), now, parent)
+        offset = len(log)
+        eid = self.rec.append_event(ctx, self.name, p, offset, now, parent)
         # Delivery never overtakes an earlier event of the same partition.
         seen = now + self.delivery_latency()
         if vis and vis[-1] > seen:
@@ -112,7 +113,7 @@ class Stream:
         vis.append(seen)
         for g in self.groups:
             if g.joined:
-                g.offer(p, eid)
+                g.offer(p, eid, offset)
 
 
 class ConsumerGroup:
@@ -169,20 +170,19 @@ class ConsumerGroup:
             horizon = -1.0 if stream.retention is None else now - stream.retention
             published = self.world.rec.e_published
             for p in range(stream.partitions):
-                for eid in stream.log[p]:
+                for offset, eid in enumerate(stream.log[p]):
                     if published[eid] >= horizon:   # older segments are gone
-                        self.offer(p, eid, wake=False)
+                        self.offer(p, eid, offset, wake=False)
         self.joined = True
         self.world.groups_waiting -= 1
         for i in range(self.active_instances):
             self._wake(i, now)
 
-    def offer(self, p: int, eid: int, wake: bool = True) -> None:
-        rec = self.rec
-        row = rec.add_delivery(eid, self.name)
+    def offer(self, p: int, eid: int, offset: int, wake: bool = True) -> None:
+        """Event ``eid``, at ``offset`` in partition ``p``, is now owed to this group."""
+        row = self.rec.add_delivery(eid, self.name)
         self.world.pending += 1
         self.rows[p].append(row)
-        offset = rec.e_offset[eid]
         self.offsets[p].append(offset)
         if wake:
             inst = self.idle[self.owner[p]]
@@ -362,7 +362,14 @@ class _Instance:
                 g.dlq_depth += 1
             g.position[p] += 1
             g.failures[p] = 0
-        self.processed()
+        # Done with it: as processed() (not called: every delivery passes here).
+        g.busy -= 1
+        if self.last_commit + g.commit_interval <= now:   # the commit is due (see _commit_if_due)
+            position, committed = g.position, g.committed
+            for p in self.parts:
+                committed[p] = position[p]
+            self.last_commit = now
+        self.step()
 
     def processed(self, _=None) -> None:
         """The service is done with a delivery (and any retry backoff)."""

@@ -89,16 +89,17 @@ class Clock:
         try:
             tick.fn(tick.arg)
             soon = self._soon
-            while soon:
-                eid, fn, arg = soon[0]
-                queue = self._queue
-                if queue:
-                    t, priority, first, _ = queue[0]
-                    if t <= self.env._now and (priority < NORMAL or (priority == NORMAL and first < eid)):
-                        self._hand_over()
-                        return
-                soon.popleft()
-                fn(arg)
+            if soon:
+                queue, now = self._queue, self.env._now
+                while soon:
+                    eid, fn, arg = soon[0]
+                    if queue and queue[0][0] <= now:   # a SimPy event due now too: which comes first?
+                        _, priority, first, _ = queue[0]
+                        if priority < NORMAL or (priority == NORMAL and first < eid):
+                            self._hand_over()
+                            return
+                    soon.popleft()
+                    fn(arg)
         finally:
             self._firing = False
 
