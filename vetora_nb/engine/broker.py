@@ -51,9 +51,9 @@ class Stream:
         self.clock, self.rec = world.clock, world.rec
         self.faulted = world.faults.touches(name)   # an outage of the broker for this stream
         self._partition_of: dict = {}               # key -> partition, for the keys seen so far
-        # Bound once (an instance attribute shadowing the method): handing
-        # ``self._answered`` to the clock would build a new bound method each time.
-        self._answered = self._answered
+        # Bound once (instance attributes shadowing the methods): handing
+        # ``self._acked`` to the clock would build a new bound method each time.
+        self._acked, self._refused = self._acked, self._refused
 
     def append(self, producer: str, ctx, done, attempt: int = 0) -> None:
         """Publish one event for ``ctx``; ``done(status)`` once the broker acked or gave up.
@@ -65,33 +65,16 @@ class Stream:
         sid = self.rec.open_span(ctx.trace_id, ctx.parent, producer, self.operation, now) if ctx.sampled else -1
         faults = self.world.faults
         if faults.cuts and faults.is_cut(producer, self.name, now):
-            delay, status = self.publish_timeout, "timeout"
+            self.clock.after(self.publish_timeout, self._refused, (producer, ctx, done, attempt, sid, "timeout"))
         elif self.faulted and faults.is_down(self.name, now):
-            delay, status = self.append_latency(), "broker_unavailable"
+            self.clock.after(self.append_latency(), self._refused,
+                             (producer, ctx, done, attempt, sid, "broker_unavailable"))
         else:
-            delay, status = self.append_latency(), OK
-        self.clock.after(delay, self._answered, (producer, ctx, done, attempt, sid, status))
+            self.clock.after(self.append_latency(), self._acked, (ctx, done, sid))
 
-    def _answered(self, args) -> None:
-        """The broker's ack (or the producer's give-up) is back."""
-        producer, ctx, done, attempt, sid, status = args
-        if status == OK:
-            self._write(ctx, sid if sid >= 0 else ctx.parent)
-        if sid >= 0:
-            self.rec.close_span(sid, self.env._now, status)
-        if status == OK:
-            done(OK)
-        elif attempt < self.publish_retries:
-            self.clock.after(0.05 * 2 ** attempt, self._retry, (producer, ctx, done, attempt + 1))
-        else:
-            self.failed_publishes += 1
-            done(status)
-
-    def _retry(self, args) -> None:
-        self.append(*args)
-
-    def _write(self, ctx, parent: int) -> None:
-        """Append ``ctx``'s event (under span ``parent``) and offer it to every group."""
+    def _acked(self, args) -> None:
+        """The broker acked: the event is in the log, every group is offered it."""
+        ctx, done, sid = args
         now = self.env._now
         if self.partitions == 1:
             p = 0
@@ -104,7 +87,7 @@ class Stream:
                     self._partition_of[key] = p
         log, vis = self.log[p], self.visible[p]
         offset = len(log)
-        eid = self.rec.append_event(ctx, self.name, p, offset, now, parent)
+        eid = self.rec.append_event(ctx, self.name, p, offset, now, sid if sid >= 0 else ctx.parent)
         # Delivery never overtakes an earlier event of the same partition.
         seen = now + self.delivery_latency()
         if vis and vis[-1] > seen:
@@ -114,6 +97,23 @@ class Stream:
         for g in self.groups:
             if g.joined:
                 g.offer(p, eid, offset)
+        if sid >= 0:
+            self.rec.close_span(sid, now, OK)
+        done(OK)
+
+    def _refused(self, args) -> None:
+        """The producer could not publish: it retries after a backoff, then gives up."""
+        producer, ctx, done, attempt, sid, status = args
+        if sid >= 0:
+            self.rec.close_span(sid, self.env._now, status)
+        if attempt < self.publish_retries:
+            self.clock.after(0.05 * 2 ** attempt, self._retry, (producer, ctx, done, attempt + 1))
+        else:
+            self.failed_publishes += 1
+            done(status)
+
+    def _retry(self, args) -> None:
+        self.append(*args)
 
 
 class ConsumerGroup:
