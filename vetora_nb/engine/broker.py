@@ -139,7 +139,6 @@ class ConsumerGroup:
         self.failures = [0] * P                # failed tries of the head row
         self.owner = [p % self.instances for p in range(P)]
         self.idle: list = [None] * self.instances   # the instance, while it waits for events
-        self.seen: set[int] = set()            # applied event ids (idempotent only)
         self.dlq_depth = 0
         self.busy = 0                          # instances processing right now
         self.processed = 0
@@ -243,7 +242,7 @@ class _Instance:
     event queue.
 
     An instance processes one delivery at a time, so the one in hand (its
-    partition, row, event, start and span) lives in the instance's own
+    partition, row, start and span) lives in the instance's own
     attributes, not in a closure per event.
     """
 
@@ -255,7 +254,7 @@ class _Instance:
         self._poke_fired, self._timer_fired = self._poke_fired, self._timer_fired
         self.last_commit = self.last_check = group.env._now
         self.poke_at = self.timer_at = math.inf   # when the pending wake-ups fire (inf: none)
-        self.p = self.row = self.eid = self.sid = -1
+        self.p = self.row = self.sid = -1
         self.t0 = 0.0
 
     def step(self, _=None) -> None:
@@ -306,7 +305,7 @@ class _Instance:
             row = rows[p][position[p]]
             eid = rec.d_event[row]
             rec.d_attempts[row] += 1
-            if g.idempotent and eid in g.seen:
+            if g.idempotent and rec.d_applied[row]:
                 position[p] += 1   # already applied: acknowledge, do nothing
                 continue
             # Hand the delivery to the service; :meth:`worked` takes its answer.
@@ -318,7 +317,7 @@ class _Instance:
                 trace, parent = rec.new_trace(), -1   # the correlation id was dropped: a new trace
             sampled = rec.e_sampled[eid]
             sid = rec.open_span(trace, parent, svc.name, g.operation, now) if sampled else -1
-            self.p, self.row, self.eid, self.t0, self.sid = p, row, eid, now, sid
+            self.p, self.row, self.t0, self.sid = p, row, now, sid
             # A service with no calls or publications reads no context: build none.
             ctx = None if svc._plain else \
                 Context(rec.e_origin[eid], trace, sid if sid >= 0 else parent, rec.e_key[eid], sampled)
@@ -348,7 +347,7 @@ class _Instance:
                 # copy is in the DLQ) and this late success counts here too.
                 rec.d_duplicates[row] += 1
             if g.idempotent:
-                g.seen.add(self.eid)
+                rec.d_applied[row] = 1   # remembered in a column, not a set of ids
             g.position[p] += 1
             g.failures[p] = 0
         else:

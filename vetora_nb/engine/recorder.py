@@ -94,6 +94,7 @@ class Recorder:
         self.e_parent, self.e_sampled = _ints(), array("b")
         self.d_event, self.d_group, self.d_processed, self.d_attempts = _ints(), [], _floats(), _ints()
         self.d_outcome, self.d_duplicates = [], _ints()
+        self.d_applied = bytearray()   # 1: an idempotent group has applied this row's event
         self.n_traces = 0
         self.publish_failures = 0
         # time series samples: (time, node, metric, value)
@@ -110,6 +111,7 @@ class Recorder:
         del self.s_end[n:], self.s_status[n:]
         n = len(self.d_event)
         del self.d_processed[n:], self.d_attempts[n:], self.d_outcome[n:], self.d_duplicates[n:]
+        del self.d_applied[n:]
         self._r_room, self._s_room, self._d_room = len(self.r_start), len(self.s_trace), len(self.d_event)
 
     # -- requests -------------------------------------------------------------
@@ -178,6 +180,7 @@ class Recorder:
             self.d_attempts.extend(_ZEROS)
             self.d_outcome.extend(_PENDING)
             self.d_duplicates.extend(_ZEROS)
+            self.d_applied.extend(bytes(BLOCK))
             self._d_room += BLOCK
         self.d_event.append(eid)
         self.d_group.append(group)
