@@ -318,10 +318,13 @@ class _Instance:
             sampled = rec.e_sampled[eid]
             sid = rec.open_span(trace, parent, svc.name, g.operation, now) if sampled else -1
             self.p, self.row, self.t0, self.sid = p, row, now, sid
-            # A service with no calls or publications reads no context: build none.
-            ctx = None if svc._plain else \
-                Context(rec.e_origin[eid], trace, sid if sid >= 0 else parent, rec.e_key[eid], sampled)
-            svc.work(ctx, now, self.worked)
+            if svc.just_service_time:   # Service.work, short: a service time, then OK
+                g.clock.after(svc.service_time(), self.worked, OK)
+            else:
+                # A service with no calls or publications reads no context: build none.
+                ctx = None if svc._plain else \
+                    Context(rec.e_origin[eid], trace, sid if sid >= 0 else parent, rec.e_key[eid], sampled)
+                svc.work(ctx, now, self.worked)
             return
 
     def worked(self, status) -> None:

@@ -125,7 +125,7 @@ class Service:
         # Callbacks bound once (instance attributes shadowing the methods):
         # handing ``self._worked`` to the clock would build a new bound
         # method every time.
-        self._finished, self._answered = self._finished, self._answered
+        self._finished, self._answer_client = self._finished, self._answer_client
         self._worked, self._answer = self._worked, self._answer
         self.wire()
 
@@ -140,6 +140,8 @@ class Service:
         # Finishing the service time: straight to the answer for a plain,
         # unfaulted service; else through the error and fault checks.
         self._direct = self._plain and not self.faulted
+        #: Its work is its service time and nothing else: it always answers OK.
+        self.just_service_time = self._direct and not self.error_rate
 
     def serve(self, ctx, done=None, operation: str = "handle") -> None:
         """Serve one synchronous request; ``done(status)`` is called with the answer.
@@ -169,7 +171,7 @@ class Service:
                 done(refused)
             return
         finished = partial(self._finished, sid, done) if done is not None else \
-            partial(self._answered, sid, ctx.origin)
+            partial(self._answer_client, sid, ctx.origin)
         # Only calls and publications carry the context on (as children of this span).
         inner = ctx.child(sid) if sid >= 0 and self._steps else ctx
         if pool.count < pool.capacity:   # a free worker: start now, no waiter needed
@@ -188,19 +190,19 @@ class Service:
             self.rec.close_span(sid, self.env._now, status)
         done(status)
 
-    def _answered(self, sid: int, rid: int, status) -> None:
+    def _answer_client(self, sid: int, rid: int, status) -> None:
         """:meth:`_finished` for a client's request ``rid``: its answer goes in its row."""
         pool = self.pool
         if pool.queue:
             self.work(*pool.queue.popleft())
         else:
             pool.count -= 1
-        world, now = self.world, self.env._now
+        now = self.env._now
         if sid >= 0:
             self.rec.close_span(sid, now, status)
-        world.rec.r_end[rid] = now   # (World._answered, inlined: every client request ends here)
-        world.rec.r_status[rid] = status
-        world.in_flight -= 1
+        self.rec.r_end[rid] = now   # (World._answered, inlined: every client request ends here)
+        self.rec.r_status[rid] = status
+        self.world.in_flight -= 1
 
     def work(self, ctx, arrived: float, done) -> None:
         """Do the work of one request or event that arrived at ``arrived``;

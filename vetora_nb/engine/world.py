@@ -62,10 +62,9 @@ class World:
 
     # -- processes -----------------------------------------------------------
     def _answered(self, rid: int, status) -> None:
-        """Request ``rid`` has its answer (see also ``Service._answered``)."""
-        rec = self.rec   # (inlined Recorder.end_request: every request passes here)
-        rec.r_end[rid] = self.env._now
-        rec.r_status[rid] = status
+        """Request ``rid`` was refused at the door (a served one is answered
+        by ``Service._answer_client``)."""
+        self.rec.end_request(rid, self.env._now, status)
         self.in_flight -= 1
 
     def _monitor(self, dt: float):
