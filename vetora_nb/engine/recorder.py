@@ -1,8 +1,11 @@
 """Columnar recording of everything that happens in a run.
 
-The simulator appends plain Python values to lists (one list per column);
-DataFrames are built once, at the end. This keeps recording cheap enough to
-leave on for every request, and keeps the run's objects from outliving it.
+The simulator appends plain values to columns (``array.array`` for numbers,
+lists for the few shared strings), one row per request, span, event and
+delivery; DataFrames are built once, at the end. This keeps recording cheap
+enough to leave on for every request, and keeps the run's objects from
+outliving it. Spans are the exception that costs: they are recorded only for
+sampled traces, and an unsampled one costs the simulator no call at all.
 
 It also keeps the books that make "nothing is silently lost" checkable:
 each request's outstanding effects (event deliveries still owed to consumer

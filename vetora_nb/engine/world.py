@@ -6,7 +6,8 @@
 depths, busy workers, consumer lag and DLQ depth, and runs the clock —
 through ``duration`` and then, when draining, until every request has an
 answer and every event delivery is processed or dead-lettered (or a bound
-on simulated time is reached, so no input can run forever).
+on simulated time is reached, so no input can run forever). Every wait
+in the engine goes through the world's :class:`~vetora_nb.engine.clock.Clock`.
 """
 
 from __future__ import annotations
