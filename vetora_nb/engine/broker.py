@@ -94,11 +94,17 @@ class Stream:
             seen = vis[-1]
         log.append(eid)
         vis.append(seen)
+        rec, world = self.rec, self.world
         for g in self.groups:
-            if g.joined:
-                g.offer(p, eid, offset)
+            if g.joined:   # g.offer(p, eid, offset), inlined: every event of every group passes here
+                g.rows[p].append(rec.add_delivery(eid, g.name))
+                world.pending += 1
+                g.offsets[p].append(offset)
+                inst = g.idle[g.owner[p]]
+                if inst is not None:
+                    inst.poke(seen)
         if sid >= 0:
-            self.rec.close_span(sid, now, OK)
+            rec.close_span(sid, now, OK)
         done(OK)
 
     def _refused(self, args) -> None:
