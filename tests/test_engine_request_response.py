@@ -1,6 +1,7 @@
 """Request-response semantics: workers, queues, calls, timeouts, retries, breakers."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import vetora_nb as vn
@@ -162,3 +163,17 @@ def test_trace_sampling_keeps_a_share_of_traces():
     res = _run(_chain(), rate=200, duration=10, trace_sample=0.1)
     share = res.spans["trace_id"].nunique() / len(res.requests)
     assert 0.07 < share < 0.13
+
+
+@pytest.mark.parametrize("style", ["request_response", "event_driven"])
+def test_trace_sampling_changes_the_spans_and_nothing_else(style):
+    runs = {share: vn.simulate(vn.scenarios.order_placed(style), vn.Traffic.poisson(150), duration=4,
+                               faults=[vn.ErrorRate("shipping", 1, 3, 0.3)], seed=4, trace_sample=share)
+            for share in (1.0, 0.3, 0.0)}
+    full = runs[1.0]
+    for share, res in runs.items():
+        for frame in ("requests", "events", "timeseries"):
+            pd.testing.assert_frame_equal(getattr(res, frame), getattr(full, frame), check_exact=True)
+        assert res.summary() == pytest.approx(full.summary(), nan_ok=True)
+    assert len(runs[0.0].spans) == 0 < len(runs[0.3].spans) < len(full.spans)
+    assert list(runs[0.0].spans.columns) == list(full.spans.columns)   # empty, not missing

@@ -53,7 +53,11 @@ def simulate(architecture: Architecture, traffic: Traffic, duration: float = 60.
     shows as ``'in_flight'`` requests and ``'pending'`` events.
     ``sample_interval`` sets the time-series resolution (default
     ``duration / 200``); ``trace_sample`` the share of requests whose spans
-    are recorded.
+    are recorded. Sampling changes the spans and nothing else: requests,
+    events, time series and ``summary()`` are the same at any share, and
+    with ``trace_sample=0`` ``res.spans`` is an empty frame (its columns,
+    no rows) and the run spends nothing on tracing — ask for traces only
+    where they are shown.
 
     Every argument is checked before the clock starts; a mistake raises
     ``ValueError``, ``TypeError`` or ``KeyError`` naming what is wrong.

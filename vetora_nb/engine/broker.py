@@ -21,7 +21,8 @@ from __future__ import annotations
 import math
 import zlib
 from array import array
-from functools import partial
+
+from .recorder import Context
 
 OK = "ok"
 
@@ -47,6 +48,12 @@ class Stream:
         self.groups: list[ConsumerGroup] = []
         self.operation = f"publish {name}"
         self.failed_publishes = 0
+        self.clock, self.rec = world.clock, world.rec
+        self.faulted = world.faults.touches(name)   # an outage of the broker for this stream
+        self._partition_of: dict = {}               # key -> partition, for the keys seen so far
+        # Bound once (instance attributes shadowing the methods): handing
+        # ``self._acked`` to the clock would build a new bound method each time.
+        self._acked, self._refused = self._acked, self._refused
 
     def append(self, producer: str, ctx, done, attempt: int = 0) -> None:
         """Publish one event for ``ctx``; ``done(status)`` once the broker acked or gave up.
@@ -54,52 +61,72 @@ class Stream:
         A producer that cannot reach the broker retries with backoff and
         then fails *visibly*: the request that wanted to publish fails.
         """
-        env, rec, faults = self.env, self.world.rec, self.world.faults
-        now = env.now
-        sid = rec.open_span(ctx, producer, self.operation, now)
-        if faults.is_cut(producer, self.name, now):
-            delay, status = self.publish_timeout, "timeout"
-        elif faults.is_down(self.name, now):
-            delay, status = self.append_latency(), "broker_unavailable"
+        now = self.env._now
+        sid = self.rec.open_span(ctx.trace_id, ctx.parent, producer, self.operation, now) if ctx.sampled else -1
+        faults = self.world.faults
+        if faults.cuts and faults.is_cut(producer, self.name, now):
+            self.clock.after(self.publish_timeout, self._refused, (producer, ctx, done, attempt, sid, "timeout"))
+        elif self.faulted and faults.is_down(self.name, now):
+            self.clock.after(self.append_latency(), self._refused,
+                             (producer, ctx, done, attempt, sid, "broker_unavailable"))
         else:
-            delay, status = self.append_latency(), OK
+            self.clock.after(self.append_latency(), self._acked, (ctx, done, sid))
 
-        def answered(_):
-            if status == OK:
-                self._write(ctx.child(sid) if sid >= 0 else ctx)
-            rec.close_span(sid, env.now, status)
-            if status == OK:
-                done(OK)
-            elif attempt < self.publish_retries:
-                retry = lambda _: self.append(producer, ctx, done, attempt + 1)  # noqa: E731
-                env.timeout(0.05 * 2 ** attempt).callbacks.append(retry)
-            else:
-                self.failed_publishes += 1
-                done(status)
-
-        env.timeout(delay).callbacks.append(answered)
-
-    def _write(self, ctx) -> None:
-        now = self.env.now
-        p = partition_for(ctx.key, self.partitions)
+    def _acked(self, args) -> None:
+        """The broker acked: the event is in the log, every group is offered it."""
+        ctx, done, sid = args
+        now = self.env._now
+        if self.partitions == 1:
+            p = 0
+        else:
+            key = ctx.key
+            p = self._partition_of.get(key)
+            if p is None:
+                p = partition_for(key, self.partitions)
+                if len(self._partition_of) < 100_000:   # a bounded memo: keys repeat
+                    self._partition_of[key] = p
         log, vis = self.log[p], self.visible[p]
-        eid = self.world.rec.append_event(ctx, self.name, p, len(log), now)
+        offset = len(log)
+        eid = self.rec.append_event(ctx, self.name, p, offset, now, sid if sid >= 0 else ctx.parent)
         # Delivery never overtakes an earlier event of the same partition.
         seen = now + self.delivery_latency()
         if vis and vis[-1] > seen:
             seen = vis[-1]
         log.append(eid)
         vis.append(seen)
+        rec, world = self.rec, self.world
         for g in self.groups:
-            if g.joined:
-                g.offer(p, eid)
+            if g.joined:   # g.offer(p, eid, offset), inlined: every event of every group passes here
+                g.rows[p].append(rec.add_delivery(eid, g.name))
+                world.pending += 1
+                g.offsets[p].append(offset)
+                inst = g.idle[g.owner[p]]
+                if inst is not None:
+                    inst.poke(seen)
+        if sid >= 0:
+            rec.close_span(sid, now, OK)
+        done(OK)
+
+    def _refused(self, args) -> None:
+        """The producer could not publish: it retries after a backoff, then gives up."""
+        producer, ctx, done, attempt, sid, status = args
+        if sid >= 0:
+            self.rec.close_span(sid, self.env._now, status)
+        if attempt < self.publish_retries:
+            self.clock.after(0.05 * 2 ** attempt, self._retry, (producer, ctx, done, attempt + 1))
+        else:
+            self.failed_publishes += 1
+            done(status)
+
+    def _retry(self, args) -> None:
+        self.append(*args)
 
 
 class ConsumerGroup:
     """One service's consumer group on one stream."""
 
     def __init__(self, world, stream: Stream, service, attrs: dict):
-        self.world, self.env = world, world.env
+        self.world, self.env, self.clock, self.rec = world, world.env, world.clock, world.rec
         self.stream, self.service = stream, service
         self.name = service.name
         self.max_attempts = attrs["max_attempts"]
@@ -118,7 +145,6 @@ class ConsumerGroup:
         self.failures = [0] * P                # failed tries of the head row
         self.owner = [p % self.instances for p in range(P)]
         self.idle: list = [None] * self.instances   # the instance, while it waits for events
-        self.seen: set[int] = set()            # applied event ids (idempotent only)
         self.dlq_depth = 0
         self.busy = 0                          # instances processing right now
         self.processed = 0
@@ -140,7 +166,7 @@ class ConsumerGroup:
             self.env.process(self._join_later())
         for i in range(self.active_instances):
             parts = [p for p in range(self.stream.partitions) if self.owner[p] == i]
-            self.env.timeout(0).callbacks.append(_Instance(self, i, parts).step)
+            self.clock.after(0, _Instance(self, i, parts).step)
 
     def _join_later(self):
         yield self.env.timeout(self.start_at)
@@ -149,23 +175,24 @@ class ConsumerGroup:
             horizon = -1.0 if stream.retention is None else now - stream.retention
             published = self.world.rec.e_published
             for p in range(stream.partitions):
-                for eid in stream.log[p]:
+                for offset, eid in enumerate(stream.log[p]):
                     if published[eid] >= horizon:   # older segments are gone
-                        self.offer(p, eid, wake=False)
+                        self.offer(p, eid, offset, wake=False)
         self.joined = True
         self.world.groups_waiting -= 1
         for i in range(self.active_instances):
             self._wake(i, now)
 
-    def offer(self, p: int, eid: int, wake: bool = True) -> None:
-        rec = self.world.rec
-        row = rec.add_delivery(eid, self.name)
+    def offer(self, p: int, eid: int, offset: int, wake: bool = True) -> None:
+        """Event ``eid``, at ``offset`` in partition ``p``, is now owed to this group."""
+        row = self.rec.add_delivery(eid, self.name)
         self.world.pending += 1
         self.rows[p].append(row)
-        offset = rec.e_offset[eid]
         self.offsets[p].append(offset)
         if wake:
-            self._wake(self.owner[p], self.stream.visible[p][offset])
+            inst = self.idle[self.owner[p]]
+            if inst is not None:
+                inst.poke(self.stream.visible[p][offset])
 
     def _wake(self, i: int, at: float) -> None:
         """Have instance ``i``, if idle, look again when the event offered
@@ -193,10 +220,6 @@ class ConsumerGroup:
     def partition_lag(self, p: int) -> int:
         return len(self.rows[p]) - self.committed[p]
 
-    def _commit(self, parts) -> None:
-        for p in parts:
-            self.committed[p] = self.position[p]
-
     def _blocked_until(self, now: float) -> float:
         """When this group can next consume (``now`` if it can now)."""
         faults, svc, stream = self.world.faults, self.service.name, self.stream.name
@@ -209,52 +232,6 @@ class ConsumerGroup:
             until = max(until, faults.cut_until(stream, svc, now))
         return until
 
-    def _process(self, inst, p: int, row: int, eid: int) -> None:
-        """Process one delivery; then ``inst`` takes its next step."""
-        env, rec, faults = self.env, self.world.rec, self.world.faults
-        svc = self.service
-        ctx = self.world.event_context(eid, self.propagate)
-        t0 = env.now
-        sid = rec.open_span(ctx, svc.name, self.operation, t0)
-
-        def worked(status):
-            if self.faulted and faults.crashed_between(svc.name, t0, env.now):
-                rec.close_span(sid, env.now, "crashed")
-                inst.processed()   # redelivered after the restart
-                return
-            rec.close_span(sid, env.now, status)
-            if status == OK:
-                if rec.d_outcome[row] == "pending":
-                    self._finish(row, "processed")
-                    self.processed += 1
-                else:
-                    # Redelivered after a crash rewound the offsets: at-least-once,
-                    # the effect happens again. A row's outcome is settled once —
-                    # an event dead-lettered before the crash stays 'dlq' (its
-                    # copy is in the DLQ) and this late success counts here too.
-                    rec.d_duplicates[row] += 1
-                if self.idempotent:
-                    self.seen.add(eid)
-                self.position[p] += 1
-                self.failures[p] = 0
-            else:
-                self.failures[p] += 1
-                if self.failures[p] < self.max_attempts:
-                    backoff = self.retry_backoff * 2 ** (self.failures[p] - 1)
-                    env.timeout(backoff).callbacks.append(inst.processed)
-                    return
-                if rec.d_outcome[row] == "pending":
-                    self._finish(row, "dlq")
-                    self.dlq_depth += 1
-                self.position[p] += 1
-                self.failures[p] = 0
-            inst.processed()
-
-        svc.work(ctx.child(sid) if sid >= 0 else ctx, t0, worked)
-
-    def _finish(self, row: int, outcome: str) -> None:
-        self.world.rec.finish_delivery(row, self.env.now, outcome)
-        self.world.pending -= 1
 
 
 class _Instance:
@@ -269,22 +246,30 @@ class _Instance:
     one is only set if it is earlier than the one pending — at 250 events a
     second an instance would otherwise leave a trail of stale timers in the
     event queue.
-    """
 
-    __slots__ = ("group", "i", "parts", "last_commit", "last_check", "poke_at", "timer_at")
+    An instance processes one delivery at a time, so the one in hand (its
+    partition, row, start and span) lives in the instance's own
+    attributes, not in a closure per event.
+    """
 
     def __init__(self, group: ConsumerGroup, i: int, parts: list[int]):
         self.group, self.i, self.parts = group, i, parts
-        self.last_commit = self.last_check = group.env.now
+        # Callbacks bound once (instance attributes shadowing the methods):
+        # handing ``self.step`` to the clock would build a new bound method each time.
+        self.step, self.worked, self.processed = self.step, self.worked, self.processed
+        self._poke_fired, self._timer_fired = self._poke_fired, self._timer_fired
+        self.last_commit = self.last_check = group.env._now
         self.poke_at = self.timer_at = math.inf   # when the pending wake-ups fire (inf: none)
+        self.p = self.row = self.sid = -1
+        self.t0 = 0.0
 
     def step(self, _=None) -> None:
         g = self.group
-        env, rec, faults, svc = g.env, g.world.rec, g.world.faults, g.service
-        parts, rows, position, visible = self.parts, g.rows, g.position, g.stream.visible
+        parts, rows, position, offsets, visible = self.parts, g.rows, g.position, g.offsets, g.stream.visible
         while True:
-            now = env.now
+            now = g.env._now
             if g.faulted:
+                faults, svc = g.world.faults, g.service
                 if faults.crashed_between(svc.name, self.last_check, now) or faults.is_down(svc.name, now):
                     # The instance died: uncommitted progress is forgotten.
                     for p in parts:
@@ -295,58 +280,130 @@ class _Instance:
                 self.last_check = now
                 until = g._blocked_until(now)
                 if until > now:
-                    env.timeout(until - now).callbacks.append(self.step)
+                    g.clock.after(until - now, self.step)
                     return
             # The next event: the earliest visible head among owned partitions.
             best, best_seen = -1, 0.0
             for p in parts:
                 k = position[p]
                 if k < len(rows[p]):
-                    seen = visible[p][g.offsets[p][k]]
+                    seen = visible[p][offsets[p][k]]
                     if best < 0 or seen < best_seen:
                         best, best_seen = p, seen
             if best < 0:
                 # Idle. Like a polling consumer, commit on the interval
                 # timer, not at once: a crash right now still redelivers.
-                if any(position[p] > g.committed[p] for p in parts):
-                    if self._commit_if_due(now):
-                        continue
-                    self._idle(self._commit_due())
+                committed = g.committed
+                for p in parts:
+                    if position[p] > committed[p]:   # something to commit
+                        if self._commit_if_due(now):
+                            break
+                        self._idle(self.last_commit + g.commit_interval)
+                        return
                 else:
                     self._idle(None)
-                return
+                    return
+                continue   # committed: look again
             if best_seen > now:
-                env.timeout(best_seen - now).callbacks.append(self.step)
+                g.clock.after(best_seen - now, self.step)
                 return
-            p = best
+            p, rec = best, g.rec
             row = rows[p][position[p]]
             eid = rec.d_event[row]
             rec.d_attempts[row] += 1
-            if g.idempotent and eid in g.seen:
+            if g.idempotent and rec.d_applied[row]:
                 position[p] += 1   # already applied: acknowledge, do nothing
                 continue
+            # Hand the delivery to the service; :meth:`worked` takes its answer.
             g.busy += 1
-            g._process(self, p, row, eid)
+            svc = g.service
+            if g.propagate:
+                trace, parent = rec.e_trace[eid], rec.e_parent[eid]
+            else:
+                trace, parent = rec.new_trace(), -1   # the correlation id was dropped: a new trace
+            sampled = rec.e_sampled[eid]
+            sid = rec.open_span(trace, parent, svc.name, g.operation, now) if sampled else -1
+            self.p, self.row, self.t0, self.sid = p, row, now, sid
+            if svc.just_service_time:   # Service.work, short: a service time, then OK
+                g.clock.after(svc.service_time(), self.worked, OK)
+            else:
+                # A service with no calls or publications reads no context: build none.
+                ctx = None if svc._plain else \
+                    Context(rec.e_origin[eid], trace, sid if sid >= 0 else parent, rec.e_key[eid], sampled)
+                svc.work(ctx, now, self.worked)
             return
+
+    def worked(self, status) -> None:
+        """The service is done with the delivery in hand."""
+        g = self.group
+        rec, now, p, row = g.rec, g.env._now, self.p, self.row
+        if g.faulted and g.world.faults.crashed_between(g.service.name, self.t0, now):
+            if self.sid >= 0:
+                rec.close_span(self.sid, now, "crashed")
+            self.processed()   # redelivered after the restart
+            return
+        if self.sid >= 0:
+            rec.close_span(self.sid, now, status)
+        if status == OK:
+            if rec.d_outcome[row] == "pending":
+                rec.finish_delivery(row, now, "processed")
+                g.world.pending -= 1
+                g.processed += 1
+            else:
+                # Redelivered after a crash rewound the offsets: at-least-once,
+                # the effect happens again. A row's outcome is settled once —
+                # an event dead-lettered before the crash stays 'dlq' (its
+                # copy is in the DLQ) and this late success counts here too.
+                rec.d_duplicates[row] += 1
+            if g.idempotent:
+                rec.d_applied[row] = 1   # remembered in a column, not a set of ids
+            g.position[p] += 1
+            g.failures[p] = 0
+        else:
+            g.failures[p] += 1
+            if g.failures[p] < g.max_attempts:
+                g.clock.after(g.retry_backoff * 2 ** (g.failures[p] - 1), self.processed)
+                return
+            if rec.d_outcome[row] == "pending":
+                rec.finish_delivery(row, now, "dlq")
+                g.world.pending -= 1
+                g.dlq_depth += 1
+            g.position[p] += 1
+            g.failures[p] = 0
+        # Done with it: as processed() (not called: every delivery passes here).
+        g.busy -= 1
+        if self.last_commit + g.commit_interval <= now:   # the commit is due (see _commit_if_due)
+            position, committed = g.position, g.committed
+            for p in self.parts:
+                committed[p] = position[p]
+            self.last_commit = now
+        self.step()
 
     def processed(self, _=None) -> None:
         """The service is done with a delivery (and any retry backoff)."""
-        self.group.busy -= 1
-        self._commit_if_due(self.group.env.now)
+        g = self.group
+        g.busy -= 1
+        now = g.env._now
+        if self.last_commit + g.commit_interval <= now:   # the commit is due (see _commit_if_due)
+            position, committed = g.position, g.committed
+            for p in self.parts:
+                committed[p] = position[p]
+            self.last_commit = now
         self.step()
-
-    def _commit_due(self) -> float:
-        return self.last_commit + self.group.commit_interval
 
     def _commit_if_due(self, now: float) -> bool:
         """Commit the owned partitions if the commit interval has passed.
 
-        The same sum as the idle timer's (:meth:`_commit_due`): a timer that
-        fires at the due time must find the commit due, or the instance
-        would wake, find nothing to do and wait again for no time at all."""
-        if self._commit_due() > now:
+        The same sum as the idle timer's (``last_commit + commit_interval``
+        in :meth:`step`): a timer that fires at the due time must find the
+        commit due, or the instance would wake, find nothing to do and wait
+        again for no time at all."""
+        g = self.group
+        if self.last_commit + g.commit_interval > now:
             return False
-        self.group._commit(self.parts)
+        position, committed = g.position, g.committed
+        for p in self.parts:
+            committed[p] = position[p]
         self.last_commit = now
         return True
 
@@ -355,23 +412,26 @@ class _Instance:
         self.group.idle[self.i] = self
         if commit_due is not None and commit_due < self.timer_at:
             self.timer_at = commit_due
-            env = self.group.env
-            env.timeout(commit_due - env.now).callbacks.append(partial(self._fired, "timer_at", commit_due))
+            self.group.clock.after(commit_due - self.group.env._now, self._timer_fired, commit_due)
 
     def poke(self, at: float) -> None:
         """Look again at ``at`` (if still idle then)."""
         if at < self.poke_at:
             self.poke_at = at
-            env = self.group.env
-            env.timeout(max(0.0, at - env.now)).callbacks.append(partial(self._fired, "poke_at", at))
+            self.group.clock.after(max(0.0, at - self.group.env._now), self._poke_fired, at)
 
-    def _fired(self, pending: str, at: float, _) -> None:
-        """A wake-up set for ``at`` fired. It is pending no more — unless an
-        earlier one has replaced it — and an idle instance looks again.
-        (Matched by the time it was set for, not by the clock: ``now + (at -
-        now)`` can land a rounding error short of ``at``.)"""
-        if getattr(self, pending) == at:
-            setattr(self, pending, math.inf)
+    # A wake-up set for ``at`` fired. It is pending no more — unless an
+    # earlier one has replaced it — and an idle instance looks again.
+    # (Matched by the time it was set for, not by the clock: ``now + (at -
+    # now)`` can land a rounding error short of ``at``.)
+    def _timer_fired(self, at: float) -> None:
+        if self.timer_at == at:
+            self.timer_at = math.inf
+        self._resume()
+
+    def _poke_fired(self, at: float) -> None:
+        if self.poke_at == at:
+            self.poke_at = math.inf
         self._resume()
 
     def _resume(self) -> None:

@@ -1,8 +1,11 @@
 """Columnar recording of everything that happens in a run.
 
-The simulator appends plain Python values to lists (one list per column);
-DataFrames are built once, at the end. This keeps recording cheap enough to
-leave on for every request, and keeps the run's objects from outliving it.
+The simulator appends plain values to columns (``array.array`` for numbers,
+lists for the few shared strings), one row per request, span, event and
+delivery; DataFrames are built once, at the end. This keeps recording cheap
+enough to leave on for every request, and keeps the run's objects from
+outliving it. Spans are the exception that costs: they are recorded only for
+sampled traces, and an unsampled one costs the simulator no call at all.
 
 It also keeps the books that make "nothing is silently lost" checkable:
 each request's outstanding effects (event deliveries still owed to consumer
@@ -51,12 +54,28 @@ def _ints():
     return array("q")
 
 
+#: Columns that start as a placeholder and are filled in later (an end time,
+#: a status, an outcome) are extended this many rows at a time, not one row
+#: per append, and trimmed to their real length when the run ends (:meth:`Recorder.trim`).
+BLOCK = 1024
+_NANS = array("d", [NAN]) * BLOCK
+_ZEROS = array("q", [0]) * BLOCK
+_IN_FLIGHT = ["in_flight"] * BLOCK
+_PENDING = ["pending"] * BLOCK
+
+
 class Recorder:
     """Columns of a run, appended to as things happen.
 
     Numbers go into ``array.array`` columns (8 bytes a value, against about
     32 for a Python float in a list); strings, which are few and shared, into
-    lists. Only requests that caused events get settlement books, in dicts.
+    lists. Only requests that caused events get settlement books.
+
+    A span, a request or an event delivery is one row across its columns,
+    and its id is its row number. The columns filled in later — when a span
+    closes, a request is answered, a delivery settles — are grown a block at
+    a time, ahead of the rows (``room``); :meth:`trim` cuts them back when the
+    run is over.
     """
 
     def __init__(self):
@@ -78,10 +97,25 @@ class Recorder:
         self.e_parent, self.e_sampled = _ints(), array("b")
         self.d_event, self.d_group, self.d_processed, self.d_attempts = _ints(), [], _floats(), _ints()
         self.d_outcome, self.d_duplicates = [], _ints()
+        self.d_applied = bytearray()   # 1: an idempotent group has applied this row's event
         self.n_traces = 0
         self.publish_failures = 0
         # time series samples: (time, node, metric, value)
         self.ts_time, self.ts_node, self.ts_metric, self.ts_value = _floats(), [], [], _floats()
+        # rows the filled-in-later columns have room for
+        self._r_room = self._s_room = self._d_room = 0
+
+    def trim(self) -> None:
+        """Cut the filled-in-later columns back to the rows that exist."""
+        n = len(self.r_start)
+        del self.r_end[n:], self.r_status[n:]
+        del self.outstanding[n:], self.last_effect[n:]
+        n = len(self.s_trace)
+        del self.s_end[n:], self.s_status[n:]
+        n = len(self.d_event)
+        del self.d_processed[n:], self.d_attempts[n:], self.d_outcome[n:], self.d_duplicates[n:]
+        del self.d_applied[n:]
+        self._r_room, self._s_room, self._d_room = len(self.r_start), len(self.s_trace), len(self.d_event)
 
     # -- requests -------------------------------------------------------------
     def new_trace(self) -> int:
@@ -90,12 +124,14 @@ class Recorder:
 
     def begin_request(self, t, key, entry, sampled) -> Context:
         rid = len(self.r_start)
+        if rid == self._r_room:
+            self.r_end.extend(_NANS)
+            self.r_status.extend(_IN_FLIGHT)
+            self._r_room += BLOCK
         trace = self.n_traces
         self.n_traces = trace + 1
         self.entry = entry
         self.r_start.append(t)
-        self.r_end.append(NAN)
-        self.r_status.append("in_flight")
         self.r_key.append(key)
         self.r_trace.append(trace)
         return Context(rid, trace, -1, key, sampled)
@@ -105,27 +141,28 @@ class Recorder:
         self.r_status[rid] = status
 
     # -- spans ----------------------------------------------------------------
-    def open_span(self, ctx: Context, service, operation, t) -> int:
-        """Start a span (if the trace is sampled); returns its id or -1."""
-        if not ctx.sampled:
-            return -1
+    def open_span(self, trace_id, parent, service, operation, t) -> int:
+        """Start a span; returns its id. Callers ask only for sampled traces
+        (``ctx.sampled``): an unsampled one costs no call at all."""
         sid = len(self.s_trace)
-        self.s_trace.append(ctx.trace_id)
-        self.s_parent.append(ctx.parent)
+        if sid == self._s_room:
+            self.s_end.extend(_NANS)
+            self.s_status.extend(_IN_FLIGHT)
+            self._s_room += BLOCK
+        self.s_trace.append(trace_id)
+        self.s_parent.append(parent)
         self.s_service.append(service)
         self.s_op.append(operation)
         self.s_start.append(t)
-        self.s_end.append(NAN)
-        self.s_status.append("in_flight")
         return sid
 
     def close_span(self, sid, t, status):
-        if sid >= 0:
-            self.s_end[sid] = t
-            self.s_status[sid] = status
+        self.s_end[sid] = t
+        self.s_status[sid] = status
 
     # -- events ---------------------------------------------------------------
-    def append_event(self, ctx: Context, stream, partition, offset, t) -> int:
+    def append_event(self, ctx: Context, stream, partition, offset, t, parent) -> int:
+        """An event appended for ``ctx``'s request, under span ``parent``."""
         eid = len(self.e_trace)
         self.e_trace.append(ctx.trace_id)
         self.e_stream.append(stream)
@@ -134,24 +171,28 @@ class Recorder:
         self.e_key.append(ctx.key)
         self.e_published.append(t)
         self.e_origin.append(ctx.origin)
-        self.e_parent.append(ctx.parent)
+        self.e_parent.append(parent)
         self.e_sampled.append(ctx.sampled)
         return eid
 
     def add_delivery(self, eid, group) -> int:
         """One consumer group now owes this event one processing."""
         row = len(self.d_event)
+        if row == self._d_room:
+            self.d_processed.extend(_NANS)
+            self.d_attempts.extend(_ZEROS)
+            self.d_outcome.extend(_PENDING)
+            self.d_duplicates.extend(_ZEROS)
+            self.d_applied.extend(bytes(BLOCK))
+            self._d_room += BLOCK
         self.d_event.append(eid)
         self.d_group.append(group)
-        self.d_processed.append(NAN)
-        self.d_attempts.append(0)
-        self.d_outcome.append("pending")
-        self.d_duplicates.append(0)
         origin = self.e_origin[eid]
         if origin >= len(self.outstanding):
-            missing = len(self.r_start) - len(self.outstanding)
-            self.outstanding.frombytes(bytes(8 * missing))
-            self.last_effect.extend(array("d", [NAN]) * missing)
+            # Books for every request begun so far (and room for more).
+            missing = self._r_room - len(self.outstanding)
+            self.outstanding.extend(_ZEROS[:missing] if missing <= BLOCK else array("q", bytes(8 * missing)))
+            self.last_effect.extend(_NANS[:missing] if missing <= BLOCK else array("d", [NAN]) * missing)
         self.outstanding[origin] += 1
         return row
 

@@ -13,18 +13,28 @@ and a retry adds more of it — which is how a retry storm feeds itself.
 
 How it runs: with callbacks, not a SimPy process per request. Each step
 (a worker frees up, a service time ends, an answer crosses the network)
-schedules a timeout whose callback takes the next step, and the last step
-calls the ``done(status)`` it was given. A request through a service that
-calls four others costs about 18 SimPy events this way, against 33 with a
-process per request and per call, and no generator is ever resumed. Every
-chain of callbacks passes through a scheduled event before it can loop, so
-no chain recurses without bound.
+asks the :class:`~vetora_nb.engine.clock.Clock` to call the next one after
+a delay, and the last step calls the ``done(status)`` it was given. A
+request through a service that calls four others costs about 14 SimPy
+events this way (the calls' timeouts queue per edge, :class:`~vetora_nb.engine.clock.Timeouts`),
+against 33 with a process per request and per call, and no generator is
+ever resumed. Every chain of callbacks passes through the clock before it
+can loop, so no chain recurses without bound.
+
+What a step needs later travels with it as a small tuple or a slotted
+object (:class:`_Attempt`), not as a closure: fewer allocations, and no
+reference cycles for the cycle collector, which is paused while the clock
+runs (``world.py``). What is the same for every request — a service's call
+steps and publications — is built once, when the world is wired
+(:meth:`Service.wire`).
 """
 
 from __future__ import annotations
 
 from collections import deque
 from functools import partial
+
+from .clock import Timeouts
 
 OK = "ok"
 
@@ -33,8 +43,8 @@ class WorkerPool:
     """A service's workers and its FIFO wait queue.
 
     Taking a free worker costs no event at all, and a released worker is
-    handed straight to the longest waiter: each waiter is a callable that
-    starts its work when called.
+    handed straight to the longest waiter (:meth:`Service._finished`): each
+    waiter is the arguments of :meth:`Service.work`, which begins its work.
     """
 
     __slots__ = ("capacity", "count", "queue")
@@ -42,20 +52,7 @@ class WorkerPool:
     def __init__(self, capacity: int):
         self.capacity = capacity
         self.count = 0          # busy workers
-        self.queue = deque()    # waiters (callables), longest-waiting first
-
-    def take(self) -> bool:
-        """Take a free worker if there is one (else join :attr:`queue`)."""
-        if self.count < self.capacity:
-            self.count += 1
-            return True
-        return False
-
-    def release(self) -> None:
-        if self.queue:
-            self.queue.popleft()()   # the worker passes on: count unchanged
-        else:
-            self.count -= 1
+        self.queue = deque()    # waiters (argument tuples of Service.work), longest-waiting first
 
 
 class CircuitBreakerState:
@@ -113,6 +110,8 @@ class Service:
     def __init__(self, world, name: str, attrs: dict):
         self.world = world
         self.env = world.env
+        self.clock = world.clock
+        self.rec = world.rec
         self.name = name
         self.pool = WorkerPool(attrs["workers"])
         self.queue_capacity = attrs["queue_capacity"]
@@ -124,19 +123,40 @@ class Service:
         self.faulted = world.faults.touches(name)
         self.calls: list[Call] = []
         self.publishes: list = []   # Stream runtimes, filled in by the world
+        # Callbacks bound once (instance attributes shadowing the methods):
+        # handing ``self._worked`` to the clock would build a new bound
+        # method every time.
+        self._finished, self._answer_client = self._finished, self._answer_client
+        self._worked, self._answer = self._worked, self._answer
+        self.wire()
 
-    def serve(self, ctx, done, operation: str = "handle") -> None:
+    def wire(self) -> None:
+        """Build what every request takes once the world's edges are known:
+        the call steps, the publications, and which path :meth:`work` takes."""
+        self._calls = [c.call for c in self.calls]
+        self._publish = [partial(stream.append, self.name) for stream in self.publishes]
+        self._steps = self._calls + self._publish
+        self._plain = not self._steps                       # no calls, no publications
+        self._fan_out = self.parallel and len(self._calls) > 1
+        # Finishing the service time: straight to the answer for a plain,
+        # unfaulted service; else through the error and fault checks.
+        self._direct = self._plain and not self.faulted
+        #: Its work is its service time and nothing else: it always answers OK.
+        self.just_service_time = self._direct and not self.error_rate
+
+    def serve(self, ctx, done=None, operation: str = "handle") -> None:
         """Serve one synchronous request; ``done(status)`` is called with the answer.
 
         A down service refuses at once (``'unavailable'``); a full wait queue
         rejects (``'rejected'``); otherwise the request waits for a worker,
-        which it holds until :meth:`work` has finished.
+        which it holds until :meth:`work` has finished. Without ``done`` the
+        request is a client's, request ``ctx.origin`` of the run, and the
+        answer goes straight into its row.
         """
-        env, rec = self.env, self.world.rec
-        arrived = env.now
-        sid = rec.open_span(ctx, self.name, operation, arrived)
+        now = self.env._now
+        sid = self.rec.open_span(ctx.trace_id, ctx.parent, self.name, operation, now) if ctx.sampled else -1
         pool = self.pool
-        if self.faulted and self.world.faults.is_down(self.name, arrived):
+        if self.faulted and self.world.faults.is_down(self.name, now):
             refused = "unavailable"
         elif (self.queue_capacity is not None and pool.count >= pool.capacity
                 and len(pool.queue) >= self.queue_capacity):
@@ -144,58 +164,93 @@ class Service:
         else:
             refused = None
         if refused is not None:
-            rec.close_span(sid, arrived, refused)
-            done(refused)
+            if sid >= 0:
+                self.rec.close_span(sid, now, refused)
+            if done is None:
+                self.world._answered(ctx.origin, refused)
+            else:
+                done(refused)
             return
-
-        def finished(status):
-            pool.release()
-            rec.close_span(sid, env.now, status)
-            done(status)
-
+        finished = partial(self._finished, sid, done) if done is not None else \
+            partial(self._answer_client, sid, ctx.origin)
         # Only calls and publications carry the context on (as children of this span).
-        inner = ctx.child(sid) if sid >= 0 and (self.calls or self.publishes) else ctx
-        if pool.take():   # a free worker: start now, no waiter needed
-            self.work(inner, arrived, finished)
+        inner = ctx.child(sid) if sid >= 0 and self._steps else ctx
+        if pool.count < pool.capacity:   # a free worker: start now, no waiter needed
+            pool.count += 1
+            self.work(inner, now, finished)
         else:
-            pool.queue.append(lambda: self.work(inner, arrived, finished))
+            pool.queue.append((inner, now, finished))
+
+    def _finished(self, sid: int, done, status) -> None:
+        pool = self.pool   # the worker is free again:
+        if pool.queue:
+            self.work(*pool.queue.popleft())   # the longest waiter starts its work now
+        else:
+            pool.count -= 1
+        if sid >= 0:
+            self.rec.close_span(sid, self.env._now, status)
+        done(status)
+
+    def _answer_client(self, sid: int, rid: int, status) -> None:
+        """:meth:`_finished` for a client's request ``rid``: its answer goes in its row."""
+        pool = self.pool
+        if pool.queue:
+            self.work(*pool.queue.popleft())
+        else:
+            pool.count -= 1
+        now = self.env._now
+        if sid >= 0:
+            self.rec.close_span(sid, now, status)
+        self.rec.r_end[rid] = now   # (World._answered, inlined: every client request ends here)
+        self.rec.r_status[rid] = status
+        self.world.in_flight -= 1
 
     def work(self, ctx, arrived: float, done) -> None:
         """Do the work of one request or event that arrived at ``arrived``;
         ``done(status)`` when it, its calls and its publications are over."""
-        env = self.env
-        faults = self.world.faults if self.faulted else None
-        if faults is None:
-            delay = self.service_time()
-        elif faults.is_down(self.name, env.now):
-            # Answered on the next tick, never from inside this call: a queue
-            # of waiters draining into a dead node must not recurse.
-            env.timeout(0).callbacks.append(lambda _: done("unavailable"))
-            return
+        if self.faulted:
+            faults, now = self.world.faults, self.env._now
+            if faults.is_down(self.name, now):
+                # Answered after this callback, never from inside this call: a
+                # queue of waiters draining into a dead node must not recurse.
+                self.clock.after(0, done, "unavailable")
+                return
+            delay = self.service_time() * faults.slowdown(self.name, now)
         else:
-            delay = self.service_time() * faults.slowdown(self.name, env.now)
+            delay = self.service_time()
+        if self._direct:
+            if self.error_rate:
+                self.clock.after(delay, self._answer, done)
+            else:
+                self.clock.after(delay, done, OK)
+        else:
+            self.clock.after(delay, self._worked, (ctx, arrived, done))
 
-        def worked(_):
-            if faults is None:
-                p = self.error_rate
-            elif faults.crashed_between(self.name, arrived, env.now):
+    def _answer(self, done) -> None:
+        """A plain, unfaulted service's answer: an error with its error rate."""
+        done("error" if self.coin() < self.error_rate else OK)
+
+    def _worked(self, job) -> None:
+        """The service time is over: errors, then the calls and publications."""
+        ctx, arrived, done = job
+        if not self.faulted:
+            p = self.error_rate
+        else:
+            faults, now = self.world.faults, self.env._now
+            if faults.crashed_between(self.name, arrived, now):
                 done("unavailable")   # the process died with the request in it
                 return
-            else:
-                p = faults.error_rate(self.name, env.now, self.error_rate)
-            if p and self.coin() < p:
-                done("error")
-            elif not self.calls and not self.publishes:
-                done(OK)
-            elif self.parallel and len(self.calls) > 1:
-                _AllOf([c.call for c in self.calls], ctx, _InTurn(self._publishes(), ctx, done))
-            else:
-                _InTurn([c.call for c in self.calls] + self._publishes(), ctx, done)(OK)
-
-        env.timeout(delay).callbacks.append(worked)
-
-    def _publishes(self) -> list:
-        return [partial(stream.append, self.name) for stream in self.publishes]
+            p = faults.error_rate(self.name, now, self.error_rate)
+        if p and self.coin() < p:
+            done("error")
+        elif self._plain:
+            done(OK)
+        elif self._fan_out:
+            _AllOf(self._calls, ctx, _InTurn(self._publish, ctx, done) if self._publish else done)
+        elif len(self._steps) == 1:
+            self._steps[0](ctx, done)
+        else:
+            _InTurn(self._steps, ctx, done)(OK)
 
 
 class _InTurn:
@@ -247,7 +302,7 @@ class Call:
     """One synchronous edge ``caller -> callee`` with timeout, retries and breaker."""
 
     def __init__(self, world, caller: Service, callee: Service, attrs: dict):
-        self.world, self.env = world, world.env
+        self.world, self.env, self.clock, self.rec = world, world.env, world.clock, world.rec
         self.caller, self.callee = caller, callee
         self.timeout = attrs["timeout"]
         self.retries = attrs["retries"]
@@ -259,6 +314,12 @@ class Call:
         self.breaker = CircuitBreakerState(cb) if cb is not None else None
         self.operation = f"call {callee.name}"
         self.attempts = 0   # every try, retries included: the load this edge sends
+        # No partition ever cuts this link: skip the look-ups.
+        self.cuttable = world.faults.touches_link(caller.name, callee.name)
+        # Callbacks bound once (see Service).
+        self._arrive, self._returned = self._arrive, self._returned
+        # One queue of timeout timers for the edge, not a timer on the heap per try.
+        self.timeouts = Timeouts(world.clock, self.timeout, self._timed_out)
 
     def call(self, ctx, done, attempt: int = 0) -> None:
         """Call the callee, retrying with backoff; ``done(status)`` with the last answer.
@@ -266,54 +327,78 @@ class Call:
         An open breaker fails the call at once (``'circuit_open'``) and is
         never retried into.
         """
-        breaker = self.breaker
-        if breaker is not None and not breaker.allow(self.env.now):
+        if self.breaker is not None and not self.breaker.allow(self.env._now):
             done("circuit_open")
             return
+        self._attempt(ctx, done, attempt)
 
-        def answered(status):
-            if breaker is not None:
-                breaker.record(status == OK, self.env.now)
-            if status == OK or attempt >= self.retries:
-                done(status)
-                return
-            delay = self.backoff * 2 ** attempt * (1 - self.jitter * self.coin())
-            self.env.timeout(delay).callbacks.append(lambda _: self.call(ctx, done, attempt + 1))
+    def _retry(self, args) -> None:
+        self.call(*args)
 
-        self._attempt(ctx, answered)
+    def _answered(self, a: "_Attempt", status) -> None:
+        """The first answer of try ``a`` (the callee's or the timeout's)."""
+        if self.breaker is not None:
+            self.breaker.record(status == OK, self.env._now)
+        if status == OK or a.attempt >= self.retries:
+            a.done(status)
+            return
+        delay = self.backoff * 2 ** a.attempt * (1 - self.jitter * self.coin())
+        self.clock.after(delay, self._retry, (a.ctx, a.done, a.attempt + 1))
 
-    def _attempt(self, ctx, done) -> None:
+    def _attempt(self, ctx, done, attempt: int) -> None:
         """One try: the answer races the caller's timeout; the first one counts."""
-        env, rec = self.env, self.world.rec
         self.attempts += 1
-        t0 = env.now
-        sid = rec.open_span(ctx, self.caller.name, self.operation, t0)
-        settled = False
-
-        def settle(status):
-            nonlocal settled
-            if not settled:
-                settled = True
-                rec.close_span(sid, env.now, status)
-                done(status)
-
-        env.timeout(self.timeout).callbacks.append(lambda _: settle("timeout"))
-        if not self.world.faults.is_cut(self.caller.name, self.callee.name, t0):
-            self._remote(ctx.child(sid) if sid >= 0 else ctx, settle)
+        t0 = self.env._now
+        sid = self.rec.open_span(ctx.trace_id, ctx.parent, self.caller.name, self.operation, t0) \
+            if ctx.sampled else -1
+        a = _Attempt(self, ctx, done, attempt, sid)
+        self.timeouts.start(a)
+        if not (self.cuttable and self.world.faults.is_cut(self.caller.name, self.callee.name, t0)):
+            # The request's trip: network, the callee's handling, network back.
+            self.world.remote_work += 1   # counted apart: it may outlive the caller's wait
+            self.clock.after(self.latency(), self._arrive, (a, ctx.child(sid) if sid >= 0 else ctx))
         # else the request vanishes into the cut: only the timer will answer
 
-    def _remote(self, ctx, answer) -> None:
-        """The request's trip: network, the callee's handling, network back,
-        then ``answer(status)`` — unless the way back is cut."""
-        env, world = self.env, self.world
-        world.remote_work += 1   # counted apart: it may outlive the caller's wait
+    def _arrive(self, args) -> None:
+        """The request reached the callee."""
+        a, ctx = args
+        self.callee.serve(ctx, a.answered)
 
-        def returned(status):
-            world.remote_work -= 1
-            if not world.faults.is_cut(self.caller.name, self.callee.name, env.now):
-                answer(status)   # else the answer is lost: the caller times out
+    def _returned(self, args) -> None:
+        """The callee's answer reached the caller — unless the way back is cut."""
+        a, status = args
+        self.world.remote_work -= 1
+        if not (self.cuttable and self.world.faults.is_cut(self.caller.name, self.callee.name, self.env._now)):
+            a.settle(status)   # else the answer is lost: the caller times out
 
-        def answered(status):
-            env.timeout(self.latency()).callbacks.append(lambda _: returned(status))
+    def _timed_out(self, a: "_Attempt") -> None:
+        a.settle("timeout")
 
-        env.timeout(self.latency()).callbacks.append(lambda _: self.callee.serve(ctx, answered))
+
+class _Attempt:
+    """One try of a call, from the request's departure to its answer's return.
+
+    The call's :meth:`~Call._arrive` hands the request to the callee,
+    :meth:`answered` sends the callee's answer back over the network, and
+    the first of :meth:`~Call._returned` and :meth:`~Call._timed_out`
+    settles the try.
+    """
+
+    __slots__ = ("call", "ctx", "done", "attempt", "sid", "settled")
+
+    def __init__(self, call: Call, ctx, done, attempt: int, sid: int):
+        self.call, self.ctx, self.done, self.attempt, self.sid = call, ctx, done, attempt, sid
+        self.settled = False
+
+    def answered(self, status) -> None:
+        call = self.call
+        call.clock.after(call.latency(), call._returned, (self, status))
+
+    def settle(self, status) -> None:
+        if self.settled:
+            return
+        self.settled = True
+        call = self.call
+        if self.sid >= 0:
+            call.rec.close_span(self.sid, call.env._now, status)
+        call._answered(self, status)

@@ -6,7 +6,8 @@
 depths, busy workers, consumer lag and DLQ depth, and runs the clock —
 through ``duration`` and then, when draining, until every request has an
 answer and every event delivery is processed or dead-lettered (or a bound
-on simulated time is reached, so no input can run forever).
+on simulated time is reached, so no input can run forever). Every wait
+in the engine goes through the world's :class:`~vetora_nb.engine.clock.Clock`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from contextlib import contextmanager
 import simpy
 
 from .broker import ConsumerGroup, Stream
-from .recorder import Context, Recorder
+from .clock import Clock
+from .recorder import Recorder
 from .services import Call, Service
 from .streams import RandomStreams
 
@@ -27,6 +29,7 @@ class World:
     def __init__(self, arch, faults, seed: int, trace_sample: float = 1.0):
         self.arch = arch
         self.env = simpy.Environment()
+        self.clock = Clock(self.env)
         self.rng = RandomStreams(seed)
         self.faults = faults
         self.rec = Recorder()
@@ -55,30 +58,15 @@ class World:
                 self.groups.append(group)
                 if not group.joined:
                     self.groups_waiting += 1
-
-    # -- contexts ------------------------------------------------------------
-    def event_context(self, eid: int, propagate: bool) -> Context:
-        rec = self.rec
-        if propagate:
-            return Context(rec.e_origin[eid], rec.e_trace[eid], rec.e_parent[eid],
-                           rec.e_key[eid], rec.e_sampled[eid])
-        # The correlation id was dropped: the consumer starts a new trace.
-        return Context(rec.e_origin[eid], rec.new_trace(), -1, rec.e_key[eid], rec.e_sampled[eid])
+        for s in self.services.values():
+            s.wire()   # now that its calls and publications are known
 
     # -- processes -----------------------------------------------------------
-    def _request(self, key, entry: Service) -> None:
-        """One client request: it enters at ``entry`` and is answered by callback."""
-        rec = self.rec
-        sampled = self.trace_sample >= 1.0 or self.trace_coin() < self.trace_sample
-        ctx = rec.begin_request(self.env.now, key, entry.name, sampled)
-        self.in_flight += 1
-        rid = ctx.origin
-
-        def answered(status):
-            rec.end_request(rid, self.env.now, status)
-            self.in_flight -= 1
-
-        entry.serve(ctx, answered)
+    def _answered(self, rid: int, status) -> None:
+        """Request ``rid`` was refused at the door (a served one is answered
+        by ``Service._answer_client``)."""
+        self.rec.end_request(rid, self.env._now, status)
+        self.in_flight -= 1
 
     def _monitor(self, dt: float):
         while True:
@@ -134,16 +122,15 @@ class World:
         env.process(self._monitor(sample_interval))
         with _no_cycle_collection():
             env.run(until=duration)
-            if not drain:
-                self._sample()
-                return duration
-            limit = duration + max_drain
-            while self.busy() and env.now < limit:
-                if env.peek() == math.inf:
-                    break   # nothing can happen any more
-                env.run(until=min(env.now + sample_interval, limit))
+            if drain:
+                limit = duration + max_drain
+                while self.busy() and env.now < limit:
+                    if env.peek() == math.inf:
+                        break   # nothing can happen any more
+                    env.run(until=min(env.now + sample_interval, limit))
         self._sample()   # the state the run ended in
-        return env.now
+        self.rec.trim()
+        return env.now if drain else duration
 
 
 @contextmanager
@@ -182,14 +169,23 @@ class _Arrivals:
 
     def start(self) -> None:
         if self.times:
-            self.world.env.timeout(self.times[0]).callbacks.append(self)
+            self.world.clock.after(self.times[0], self)
 
     def __call__(self, _) -> None:
-        env, times, keys, i = self.world.env, self.times, self.keys, self.i
+        """Send the requests due now, each entering at ``entry`` and answered
+        by callback; then wait for the next arrival."""
+        world, times, keys, i, entry = self.world, self.times, self.keys, self.i, self.entry
+        rec, ts = world.rec, world.trace_sample
+        now = world.env._now
         n = len(times)
-        while i < n and times[i] <= env.now:   # arrival times can tie
-            self.world._request(keys[i], self.entry)
+        while i < n and times[i] <= now:   # arrival times can tie
+            # (No coin at all when nothing or everything is sampled: the coin's
+            # stream is its own, so skipping it changes no other number.)
+            sampled = ts >= 1.0 or (ts > 0.0 and world.trace_coin() < ts)
+            ctx = rec.begin_request(now, keys[i], entry.name, sampled)
+            world.in_flight += 1
+            entry.serve(ctx)   # answered into the request's row
             i += 1
         self.i = i
         if i < n:
-            env.timeout(times[i] - env.now).callbacks.append(self)
+            world.clock.after(times[i] - now, self)
