@@ -1,18 +1,22 @@
 """Slider updates: how long each notebook's panel takes to answer a control.
 
-Each notebook runs top to bottom in a fresh kernel, exactly as a reader's
-"Run All" leaves it. Then, in that kernel, every control of the notebook's
-``panel`` is moved to a few positions (a quarter and three quarters of a
-slider, each option of a dropdown, both states of a checkbox) and back to its
-default, one control at a time — what a student does. Each move is timed
-from ``panel.update(...)`` to the new PNG and numbers being in the widget:
-simulating both styles (runs whose inputs did not change are reused) plus
-the redraw. The browser adds the transfer of that PNG and its paint, which
-the browser test measures separately ("slider release -> plot redraw").
+Every panel of the collection (``vetora_nb.panels.SPECS``) is built at its
+default settings, as its notebook shows it, and every control is moved to a
+few positions (a quarter and three quarters of a slider, the other options
+of a menu, the other state of a checkbox) and back, one control at a time —
+what a student does. Each move is one update: simulate what changed (both
+styles side by side in the worker processes, where there are two cores),
+draw, and render the PNG the panel shows.
 
-Reported per notebook: the number of moves, median, p95 and maximum in
-milliseconds, the median time spent simulating and drawing (the panel's own
-``timings``), and the collection-wide p95 and slowest panel.
+Per move it records the **wall** time and the **CPU** time of the whole
+update: this process's CPU plus the CPU the worker processes spent on it
+(read from ``/proc`` through psutil), so running both styles side by side
+cannot hide work.
+
+Then **bursts**: in background mode (as in a notebook), five moves of the
+rate slider in quick succession; reported is the time from the last move
+until the picture matches it, as a multiple of one update's time (the target
+is at most 2: the update under way, then one with the latest setting).
 
 Run: ``python benchmarks/panels.py [--notebooks 00 07] [--json out.json]``.
 """
@@ -21,69 +25,79 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
-import sys
 import time
 from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
+import ipywidgets as W
+import psutil
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-from notebook_runner import kernel_env, notebook_paths  # noqa: E402
+from vetora_nb import workers
+from vetora_nb.panels import SPECS
+from vetora_nb.widgets import SpecPanel
 
-# Runs inside the notebook's kernel after its last cell: moves the controls
-# of ``panel`` and prints the timings as one JSON line.
-PROBE = r'''
-import json as _json, time as _time
-import ipywidgets as _W
 
-def _positions(widget):
-    if isinstance(widget, _W.Checkbox):
+def positions(widget) -> list:
+    """Where a student moves a control to: other values, then back to the start."""
+    if isinstance(widget, W.Checkbox):
         return [not widget.value]
-    if isinstance(widget, (_W.Dropdown, _W.SelectionSlider)):
+    if isinstance(widget, (W.Dropdown, W.SelectionSlider)):
         values = [o[1] if isinstance(o, tuple) else o for o in widget.options]
-        return [v for v in values if v != widget.value][:3]
-    if isinstance(widget, _W.FloatRangeSlider):
-        lo, hi = widget.min, widget.max
-        return [(lo + (hi - lo) * 0.25, lo + (hi - lo) * 0.5)]
+        return [v for v in values if v != widget.value][:2]
     lo, hi = widget.min, widget.max
+    if isinstance(widget, W.FloatRangeSlider):
+        return [(lo + (hi - lo) * 0.25, lo + (hi - lo) * 0.5)]
     out = []
     for f in (0.25, 0.75):
         v = lo + (hi - lo) * f
-        if isinstance(widget, _W.IntSlider):
+        if isinstance(widget, W.IntSlider):
             v = int(round(v))
         if v != widget.value:
             out.append(v)
     return out
 
-_moves = []
-panel.update()   # warm: a first run at the defaults, as the notebook showed it
-for _name, _widget in panel.controls.items():
-    _default = _widget.value
-    for _value in _positions(_widget) + [_default]:
-        _t0 = _time.perf_counter()
-        panel.update(**{_name: _value})
-        _ms = (_time.perf_counter() - _t0) * 1000
-        _sim = sum(v for k, v in panel.timings.items() if k != "draw" and v is not None) * 1000
-        _moves.append({"control": _name, "value": repr(_value), "ms": _ms, "simulate_ms": _sim,
-                       "draw_ms": panel.timings.get("draw", 0.0) * 1000, "error": panel.error})
-print("PANEL_TIMINGS " + _json.dumps(_moves))
-'''
+
+def _worker_cpu() -> float:
+    pool = workers._pool
+    total = 0.0
+    for proc in list(getattr(pool, "_processes", {}).values()) if pool else []:
+        try:
+            t = psutil.Process(proc.pid).cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            pass
+    return total
 
 
-def measure(path: Path, timeout: int = 600) -> list[dict]:
-    nb = nbformat.read(path, as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell(PROBE))
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
-    client.execute(env=kernel_env())
-    for out in nb.cells[-1].get("outputs", []):
-        for line in out.get("text", "").splitlines():
-            if line.startswith("PANEL_TIMINGS "):
-                return json.loads(line[len("PANEL_TIMINGS "):])
-    raise RuntimeError(f"{path.name}: the probe printed nothing")
+def timed_update(panel, **values) -> dict:
+    cpu0, w0, t0 = time.process_time(), _worker_cpu(), time.perf_counter()
+    panel.update(**values)
+    wall = time.perf_counter() - t0
+    cpu = time.process_time() - cpu0 + _worker_cpu() - w0
+    return {"wall_ms": wall * 1000, "cpu_ms": cpu * 1000, "draw_ms": panel.timings.get("draw", 0.0) * 1000,
+            "error": panel.error}
+
+
+def burst(panel, moves: int = 5) -> dict:
+    """Five moves of the first numeric slider in background mode: time after the last move, in updates."""
+    name, widget = next((n, w) for n, w in panel.controls.items() if isinstance(w, (W.IntSlider, W.FloatSlider)))
+    lo, hi = widget.min, widget.max
+    values = [lo + (hi - lo) * (0.3 + 0.1 * k) for k in range(moves)]
+    if isinstance(widget, W.IntSlider):
+        values = [int(round(v)) for v in values]
+    one = timed_update(panel, **{name: values[0]})["wall_ms"]   # one update at these settings, for scale
+    panel.update(**{name: widget.min})
+    panel.background = True
+    try:
+        for v in values:
+            widget.value = v
+        t_last = time.perf_counter()
+        panel.wait()
+        after = (time.perf_counter() - t_last) * 1000
+    finally:
+        panel.background = None
+    return {"control": name, "after_last_ms": after, "one_update_ms": one, "updates": after / one if one else 0.0}
 
 
 def p95(values: list[float]) -> float:
@@ -94,32 +108,47 @@ def p95(values: list[float]) -> float:
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--notebooks", nargs="*", help="number prefixes to run, e.g. 00 07 (default: all)")
-    ap.add_argument("--json", help="also write every move's timing to this file")
+    ap.add_argument("--json", help="also write the report to this file")
     args = ap.parse_args(argv)
-    paths = [p for p in notebook_paths() if not args.notebooks or p.name[:2] in args.notebooks]
-    report, everything = {}, []
-    print(f"{'notebook':<28} {'moves':>5} {'median':>8} {'p95':>8} {'max':>8} {'sim':>6} {'draw':>6}"
-          f"  slowest control")
-    for path in paths:
-        t0 = time.perf_counter()
-        moves = measure(path)
-        errors = [m for m in moves if m["error"]]
-        ms = [m["ms"] for m in moves]
-        slowest = max(moves, key=lambda m: m["ms"])
-        sim = statistics.median(m["simulate_ms"] for m in moves)
-        draw = statistics.median(m["draw_ms"] for m in moves)
-        report[path.stem] = {"moves": len(ms), "median_ms": statistics.median(ms), "p95_ms": p95(ms),
-                             "max_ms": max(ms), "simulate_median_ms": sim, "draw_median_ms": draw,
-                             "slowest": slowest, "errors": errors, "notebook_s": time.perf_counter() - t0}
-        everything += ms
-        print(f"{path.stem:<28} {len(ms):>5} {statistics.median(ms):>8.0f} {p95(ms):>8.0f} {max(ms):>8.0f}"
-              f" {sim:>6.0f} {draw:>6.0f}  {slowest['control']}={slowest['value']}"
-              + (f"  ERRORS: {len(errors)}" if errors else ""))
-    worst = max(report, key=lambda k: report[k]["p95_ms"])
-    print(f"all panels: {len(everything)} moves, p95 {p95(everything):.0f} ms;"
-          f" slowest panel {worst} (p95 {report[worst]['p95_ms']:.0f} ms)")
+    names = [n for n in SPECS if not args.notebooks or n[:2] in args.notebooks]
+    workers.start()
+    time.sleep(3)                                  # the workers import the package once
+    print(f"machine: {os.cpu_count()} cores · workers: {'on' if workers._pool else 'off (one core)'}")
+    print(f"{'panel':<26} {'moves':>5} {'wall med':>8} {'wall p95':>8} {'cpu med':>8} {'cpu p95':>8} {'draw':>6}"
+          f" {'burst':>6}  slowest move")
+    report, walls, cpus = {}, [], []
+    for name in names:
+        panel = SpecPanel(SPECS[name](), run=False)
+        timed_update(panel)                        # the first picture, as the notebook shows it
+        timed_update(panel)                        # and once warm (nothing changed: a redraw)
+        moves = []
+        for control, widget in panel.controls.items():
+            start = widget.value
+            for value in positions(widget) + [start]:
+                m = timed_update(panel, **{control: value})
+                m.update(control=control, value=repr(value))
+                moves.append(m)
+        b = burst(panel)
+        wall = [m["wall_ms"] for m in moves]
+        cpu = [m["cpu_ms"] for m in moves]
+        slowest = max(moves, key=lambda m: m["wall_ms"])
+        report[name] = {"moves": len(moves), "wall_median_ms": statistics.median(wall), "wall_p95_ms": p95(wall),
+                        "cpu_median_ms": statistics.median(cpu), "cpu_p95_ms": p95(cpu),
+                        "draw_median_ms": statistics.median(m["draw_ms"] for m in moves), "burst": b,
+                        "slowest": slowest, "errors": [m for m in moves if m["error"]]}
+        walls += wall
+        cpus += cpu
+        r = report[name]
+        print(f"{name:<26} {len(moves):>5} {r['wall_median_ms']:>8.0f} {r['wall_p95_ms']:>8.0f}"
+              f" {r['cpu_median_ms']:>8.0f} {r['cpu_p95_ms']:>8.0f} {r['draw_median_ms']:>6.0f}"
+              f" {b['updates']:>5.1f}×  {slowest['control']}={slowest['value']}"
+              + (f"  ERRORS: {len(r['errors'])}" if r["errors"] else ""))
+    worst = max(report, key=lambda k: report[k]["cpu_p95_ms"])
+    print(f"all panels: {len(walls)} moves · wall median {statistics.median(walls):.0f} ms · cpu p95 {p95(cpus):.0f} ms"
+          f" · slowest panel {worst} (cpu p95 {report[worst]['cpu_p95_ms']:.0f} ms)"
+          f" · worst burst {max(r['burst']['updates'] for r in report.values()):.1f} updates")
     if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=1))
+        Path(args.json).write_text(json.dumps(report, indent=1, default=str))
     return report
 
 

@@ -177,3 +177,21 @@ def test_trace_sampling_changes_the_spans_and_nothing_else(style):
         assert res.summary() == pytest.approx(full.summary(), nan_ok=True)
     assert len(runs[0.0].spans) == 0 < len(runs[0.3].spans) < len(full.spans)
     assert list(runs[0.0].spans.columns) == list(full.spans.columns)   # empty, not missing
+
+
+def test_a_full_callee_queue_is_reported_as_rejected_downstream_not_at_the_door():
+    """Two causes, two reasons: the entry's own full queue refuses in 0 s
+    ('rejected'); a callee's full queue reaches the caller after it waited
+    and retried ('rejected_downstream'), while the entry had room."""
+    arch = vn.Architecture("two-queues")
+    arch.add_service("front", workers=50, service_time=vn.Constant(0.001))
+    arch.add_service("back", workers=1, service_time=vn.Constant(0.05), queue_capacity=2)
+    arch.add_call("front", "back", timeout=5.0, retries=1)
+    arch.entry = "front"
+    res = _run(arch, rate=100, duration=5)
+    statuses = res.status_counts()
+    assert statuses.get("rejected_downstream", 0) > 100
+    assert "rejected" not in statuses                  # front's queue never filled
+    below = res.requests[res.requests["status"] == "rejected_downstream"]
+    assert (below["latency"] > 0).all()                # the caller waited: network and a retry's backoff
+    assert vn.measures.refused_at_door(res) == 0

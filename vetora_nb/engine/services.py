@@ -37,6 +37,8 @@ from functools import partial
 from .clock import Timeouts
 
 OK = "ok"
+#: A full wait queue at the service itself, and at one further down, as the caller hears it.
+REJECTED, REJECTED_BELOW = "rejected", "rejected_downstream"
 
 
 class WorkerPool:
@@ -148,7 +150,8 @@ class Service:
         """Serve one synchronous request; ``done(status)`` is called with the answer.
 
         A down service refuses at once (``'unavailable'``); a full wait queue
-        rejects (``'rejected'``); otherwise the request waits for a worker,
+        rejects at once (``'rejected'``: the caller learns it as
+        ``'rejected_downstream'``, after its retries); otherwise the request waits for a worker,
         which it holds until :meth:`work` has finished. Without ``done`` the
         request is a client's, request ``ctx.origin`` of the run, and the
         answer goes straight into its row.
@@ -160,7 +163,7 @@ class Service:
             refused = "unavailable"
         elif (self.queue_capacity is not None and pool.count >= pool.capacity
                 and len(pool.queue) >= self.queue_capacity):
-            refused = "rejected"
+            refused = REJECTED
         else:
             refused = None
         if refused is not None:
@@ -340,7 +343,9 @@ class Call:
         if self.breaker is not None:
             self.breaker.record(status == OK, self.env._now)
         if status == OK or a.attempt >= self.retries:
-            a.done(status)
+            # A callee's full queue is not the caller's: the caller waited, and its own
+            # queue had room. Its answer names where the refusal came from.
+            a.done(REJECTED_BELOW if status == REJECTED else status)
             return
         delay = self.backoff * 2 ** a.attempt * (1 - self.jitter * self.coin())
         self.clock.after(delay, self._retry, (a.ctx, a.done, a.attempt + 1))

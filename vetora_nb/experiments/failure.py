@@ -69,8 +69,8 @@ def breaker_effect(res, start: float, end: float, callee: str = "shipping", call
     ``failed`` (share of the window's orders), ``wait_p50``/``wait_p95`` (how long failed
     orders of the window waited, s), ``calls_per_order`` (whole run), ``queue_peak``
     (``callee``'s), ``busy_workers`` (``caller``'s mean from a second into the window,
-    once the queues have filled), ``rejected_below`` ('rejected' by a full callee
-    queue, not at the door) and ``circuit_open`` (refused by an open breaker)."""
+    once the queues have filled), ``rejected_below`` (``'rejected_downstream'``: refused by
+    a full callee queue, not at the door) and ``circuit_open`` (refused by an open breaker)."""
     counts = res.status_counts()
     return {
         "failed": measures.failed_share(res, start, end),
@@ -79,6 +79,6 @@ def breaker_effect(res, start: float, end: float, callee: str = "shipping", call
         "calls_per_order": measures.attempts_per_request(res, callee, caller=caller),
         "queue_peak": float(res.metric("queue_depth")[callee].max()),
         "busy_workers": measures.mean_in_window(res, "busy_workers", caller, min(start + 1, end - 1e-9), end),
-        "rejected_below": int(counts.get("rejected", 0)) - measures.refused_at_door(res),
+        "rejected_below": int(counts.get("rejected_downstream", 0)),
         "circuit_open": int(counts.get("circuit_open", 0)),
     }

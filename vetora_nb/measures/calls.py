@@ -132,10 +132,9 @@ def breaker_closed_after(res, t: float, edge: str = "orders->shipping") -> float
 
 
 def refused_at_door(res) -> int:
-    """Requests the entry service refused on arrival ('rejected' in 0 s: its queue was full).
+    """Requests the entry service refused on arrival (``'rejected'``, in 0 s: its own queue was full).
 
-    Other 'rejected' requests were refused further down (a callee's queue
-    was full) after the caller had waited, and retried, for them.
+    A request refused further down (a callee's queue was full), after the
+    caller had waited and retried for it, ends ``'rejected_downstream'`` instead.
     """
-    req = res.requests
-    return int(((req["status"] == "rejected") & (req["latency"] <= 0)).sum())
+    return int((res.requests["status"] == "rejected").sum())
