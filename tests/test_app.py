@@ -46,7 +46,7 @@ def _ids(paths):
 # -- the pages, without a browser ---------------------------------------------------
 
 def test_there_are_pages():
-    assert [p.name for p in PAGES] == ["comparison.ipynb"]
+    assert [p.name for p in PAGES] == ["comparison.ipynb", "studio.ipynb"]
 
 
 @pytest.mark.parametrize("page", PAGES, ids=_ids(PAGES))
@@ -67,6 +67,25 @@ def test_the_comparison_page_is_notebook_00s_panel():
         return re.search(r"^SEED = (\d+)", "\n".join(cells), re.M).group(1)
 
     assert seed(page) == seed(nb00)
+
+
+def _code(path) -> str:
+    return "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+
+
+def test_the_studio_page_is_notebook_13s_studio():
+    """The page builds notebook 13's studio, with notebook 13's seed, and shows nothing else."""
+    nb13, page = _code(NOTEBOOKS_DIR / "13_design_studio.ipynb"), _code(APP_DIR / "studio.ipynb")
+    assert "nb13.studio(seed=SEED" in nb13 and "nb13.studio(seed=SEED)" in page
+
+    def seed(code):
+        return re.search(r"^SEED = (\d+)", code, re.M).group(1)
+
+    assert seed(page) == seed(nb13)
+
+
+#: Images a page shows once it is ready: the studio draws the design, then the runs.
+_READY_IMAGES = {"studio": 2}
 
 
 @pytest.mark.notebook
@@ -159,10 +178,12 @@ def test_a_page_loads_and_a_slider_redraws(page_file, app_server, browser, recor
     try:
         started = time.monotonic()
         page.goto(f"{base}/voila/render/{page_file.name}?token={token}")
-        page.wait_for_function(f"() => ({_IMAGES_JS})().length > 0", timeout=PAGE_LOAD_TIMEOUT, polling=200)
+        ready = _READY_IMAGES.get(page_file.stem, 1)
+        page.wait_for_function(f"() => ({_IMAGES_JS})().length >= {ready}", timeout=PAGE_LOAD_TIMEOUT, polling=200)
         loaded_s = time.monotonic() - started
         text = page.inner_text("body")
-        assert "ComparisonPanel" not in text and "import vetora_nb" not in text, "the page shows code"
+        for code in ("ComparisonPanel", "import vetora_nb", "nb13.studio", "from vetora_nb"):
+            assert code not in text, f"the page shows code: {code!r}"
         before = page.evaluate(_IMAGES_JS)
         value = move_first_slider_with_keyboard(page, presses=1)
         moved = time.monotonic()
