@@ -186,11 +186,7 @@ def test_a_twin_refused_is_explained():
 
 @pytest.fixture
 def studio():
-    s = nb13.studio(duration=4, run=False)
-    s.panel.parallel = False
-    s._run = True
-    s.panel.run()
-    return s
+    return nb13.studio(duration=4, parallel=False)
 
 
 def _add_edge(editor, kind, a, b):
@@ -235,6 +231,16 @@ def test_a_removed_service_dangles_and_leaves_the_fault_menu(studio):
     assert panel.error is None and "shipping" in panel.controls["service"].options
 
 
+def test_in_a_notebook_an_edit_runs_in_the_background(studio):
+    editor, panel = studio.editor, studio.panel
+    panel.background = True                      # as inside a kernel
+    runs = panel.runs
+    editor.fields["service"].value, editor.fields["workers"].value = "payment", 1
+    editor.buttons["add service"].click()
+    assert panel.wait(timeout=60) and panel.runs == runs + 1 and panel.error is None
+    assert panel.results["request_response"].architecture.graph.nodes["payment"]["workers"] == 1
+
+
 def test_a_tick_makes_the_twin_a_hybrid(studio):
     editor, panel = studio.editor, studio.panel
     editor.sync_boxes[("orders", "payment")].value = True
@@ -277,8 +283,7 @@ def test_the_editor_saves_and_loads_files(studio, tmp_path):
 
 def test_a_fault_on_a_service_the_design_lacks_is_explained():
     d = Design.load(experiment.SHOP)
-    panel = nb13.panel(d, duration=4, run=False, service="payment")
-    panel.parallel = False
+    panel = nb13.panel(d, duration=4, run=False, parallel=False, service="payment")
     d2 = d.copy()
     d2.remove_call("orders", "payment")
     d2.remove_service("payment")

@@ -96,9 +96,9 @@ def studio_spec(design: Design | None = None, *, duration: float = 20.0, seed: i
 
 
 def panel(design: Design | None = None, *, duration: float = 20.0, seed: int = 7, run: bool = True,
-          **values) -> SpecPanel:
+          parallel: bool = True, **values) -> SpecPanel:
     """The studio's run panel for ``design``, live (``panel(design, rate=120)``)."""
-    return SpecPanel(studio_spec(design, duration=duration, seed=seed), run=run, **values)
+    return SpecPanel(studio_spec(design, duration=duration, seed=seed), run=run, parallel=parallel, **values)
 
 
 class Studio:
@@ -120,12 +120,8 @@ class Studio:
         p.set_options("service", fault_services(design))
         p.set_options("cut", [("no network cut", "")] + [(f"cut link to {s}", s) for s in fault_services(design)])
         p.fixed["design"] = design
-        if not self._run:
-            return
-        if p._in_background():
-            p.request()
-        else:
-            p.run()
+        if self._run:
+            p.changed()
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -136,10 +132,11 @@ class Studio:
 
 
 def studio(design: Design | None = None, *, duration: float = 20.0, seed: int = 7, run: bool = True,
-           folder=".", **values) -> Studio:
+           parallel: bool = True, folder=".", **values) -> Studio:
     """Notebook 13's studio: an editor for ``design`` (default: the shop of
     :data:`~vetora_nb.experiments.studio.SHOP`) and the panel that runs it and its
     twin; ``values`` set the panel's controls (``studio(rate=120, service="payment")``)."""
     design = Design.load(experiment.SHOP) if design is None else design
     return Studio(DesignEditor(design.copy(), folder=folder),
-                  panel(design.copy(), duration=duration, seed=seed, run=False, **values), run=run)
+                  panel(design.copy(), duration=duration, seed=seed, run=False, parallel=parallel, **values),
+                  run=run)

@@ -158,6 +158,15 @@ class Panel:
         else:
             self.run()
 
+    def changed(self) -> None:
+        """Run again because something the runs depend on changed outside the
+        controls (a fixed parameter set directly): in the background inside a
+        kernel, as a control's move would, else at once."""
+        if self._in_background():
+            self.request()
+        else:
+            self.run()
+
     def _in_background(self) -> bool:
         if self.background is not None:
             return self.background
