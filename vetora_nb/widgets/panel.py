@@ -151,12 +151,8 @@ class Panel:
 
     # -- running ---------------------------------------------------------------
     def _on_change(self, change) -> None:
-        if self._holding:
-            return
-        if self._in_background():
-            self.request()
-        else:
-            self.run()
+        if not self._holding:
+            self.changed()
 
     def changed(self) -> None:
         """Run again because something the runs depend on changed outside the
