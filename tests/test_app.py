@@ -6,7 +6,8 @@ Playwright, the same flags): it starts the very command ``make app`` runs
 free loopback port with a token, opens each page, waits for the panel,
 moves the first slider with the keyboard and waits for the figure to be
 redrawn, and requires that no traceback or error appears. It saves
-``test-artifacts/app-<page>.png``.
+``test-artifacts/app-<page>.png``. On the studio page it also makes an edit
+through the forms that turns the design invalid, and back.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def _ids(paths):
 # -- the pages, without a browser ---------------------------------------------------
 
 def test_there_are_pages():
-    assert [p.name for p in PAGES] == ["comparison.ipynb"]
+    assert [p.name for p in PAGES] == ["comparison.ipynb", "studio.ipynb"]
 
 
 @pytest.mark.parametrize("page", PAGES, ids=_ids(PAGES))
@@ -67,6 +68,25 @@ def test_the_comparison_page_is_notebook_00s_panel():
         return re.search(r"^SEED = (\d+)", "\n".join(cells), re.M).group(1)
 
     assert seed(page) == seed(nb00)
+
+
+def _code(path) -> str:
+    return "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+
+
+def test_the_studio_page_is_notebook_13s_studio():
+    """The page builds notebook 13's studio, with notebook 13's seed, and shows nothing else."""
+    nb13, page = _code(NOTEBOOKS_DIR / "13_design_studio.ipynb"), _code(APP_DIR / "studio.ipynb")
+    assert "nb13.studio(seed=SEED" in nb13 and "nb13.studio(seed=SEED)" in page
+
+    def seed(code):
+        return re.search(r"^SEED = (\d+)", code, re.M).group(1)
+
+    assert seed(page) == seed(nb13)
+
+
+#: Images a page shows once it is ready: the studio draws the design, then the runs.
+_READY_IMAGES = {"studio": 2}
 
 
 @pytest.mark.notebook
@@ -159,10 +179,12 @@ def test_a_page_loads_and_a_slider_redraws(page_file, app_server, browser, recor
     try:
         started = time.monotonic()
         page.goto(f"{base}/voila/render/{page_file.name}?token={token}")
-        page.wait_for_function(f"() => ({_IMAGES_JS})().length > 0", timeout=PAGE_LOAD_TIMEOUT, polling=200)
+        ready = _READY_IMAGES.get(page_file.stem, 1)
+        page.wait_for_function(f"() => ({_IMAGES_JS})().length >= {ready}", timeout=PAGE_LOAD_TIMEOUT, polling=200)
         loaded_s = time.monotonic() - started
         text = page.inner_text("body")
-        assert "ComparisonPanel" not in text and "import vetora_nb" not in text, "the page shows code"
+        for code in ("ComparisonPanel", "import vetora_nb", "nb13.studio", "from vetora_nb"):
+            assert code not in text, f"the page shows code: {code!r}"
         before = page.evaluate(_IMAGES_JS)
         value = move_first_slider_with_keyboard(page, presses=1)
         moved = time.monotonic()
@@ -182,3 +204,34 @@ def test_a_page_loads_and_a_slider_redraws(page_file, app_server, browser, recor
     record_property("slider_redraw_ms", round(redraw_s * 1000))
     print(f"\napp {page_file.name}: page with its figure in {loaded_s:.1f} s; slider -> {value}, "
           f"redrawn in {redraw_s * 1000:.0f} ms")
+
+
+@pytest.mark.browser
+def test_the_studio_explains_an_invalid_design_in_the_browser(app_server, browser):
+    """An edit through the page's forms: a call back from payment to orders is a
+    cycle, said in words on the page (no traceback) and not run; removing it runs again."""
+    base, token, tail = app_server
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/voila/render/studio.ipynb?token={token}")
+        page.wait_for_function(f"() => ({_IMAGES_JS})().length >= 2", timeout=PAGE_LOAD_TIMEOUT, polling=200)
+        ends = page.locator("input[placeholder='service or stream']")
+        ends.nth(0).fill("payment")
+        ends.nth(1).fill("orders")
+        edge_row = page.locator(".widget-hbox", has=ends.nth(0))
+        edge_row.locator("button", has_text="add").click()
+        page.wait_for_function("() => document.body.innerText.includes('form a cycle')", timeout=REDRAW_TIMEOUT)
+        page.wait_for_function("() => document.body.innerText.includes('Could not simulate')", timeout=REDRAW_TIMEOUT)
+        assert len(page.evaluate(_IMAGES_JS)) == 0       # neither the drawing nor the runs stay on show
+        edge_row.locator("button", has_text="remove").click()
+        page.wait_for_function(f"() => ({_IMAGES_JS})().length >= 2", timeout=REDRAW_TIMEOUT, polling=200)
+        text = page.inner_text("body")
+        for bad in ("Traceback", "There was an error", "Could not simulate", "Error displaying widget"):
+            assert bad not in text, f"{bad!r} on the page:\n{text[:3000]}\n--- voila log ---\n{tail()}"
+    except BaseException:
+        with contextlib.suppress(Exception):
+            page.screenshot(path=str(ARTIFACTS / "app-studio-edit-failed.png"), full_page=True)
+        raise
+    finally:
+        context.close()

@@ -15,7 +15,7 @@ from __future__ import annotations
 from .. import widgets
 from . import (nb01_coupling, nb02_consistency, nb03_observability, nb04_scalability, nb05_failure_handling,
                nb06_latency, nb07_temporal_coupling, nb08_ordering_and_delivery, nb09_event_sourcing_cqrs,
-               nb10_sagas, nb11_hybrid_capstone, nb12_sweeps)
+               nb10_sagas, nb11_hybrid_capstone, nb12_sweeps, nb13_design_studio)
 
 #: notebook -> a function returning its panel's spec at default settings.
 SPECS = {
@@ -32,4 +32,5 @@ SPECS = {
     "10_sagas": nb10_sagas.saga_spec,
     "11_hybrid_capstone": nb11_hybrid_capstone.drill_spec,
     "12_sweeps": nb12_sweeps.sweep_spec,
+    "13_design_studio": nb13_design_studio.studio_spec,
 }

@@ -53,17 +53,20 @@ the one generic :class:`SpecPanel` (``vetora_nb.panels`` holds them all).
 
 The modules: :mod:`.panel` (the base: status line, redraw, background
 updates), :mod:`.spec` (:class:`PanelSpec`, :class:`SpecPanel`),
-:mod:`.comparison` (:class:`ComparisonPanel` and its ready-made shapes) and
-:mod:`.parts` (checks and layout every panel shares).
+:mod:`.comparison` (:class:`ComparisonPanel` and its ready-made shapes),
+:mod:`.parts` (checks and layout every panel shares) and :mod:`.editor`
+(:class:`DesignEditor`, the design studio's forms, which edit a
+:class:`~vetora_nb.studio.Design` rather than run anything).
 """
 
 from .comparison import (CONTROL_GROUPS, PLOTS, ComparisonPanel, comparison_spec, numbers_table, outage_panel,
                          scenario_faults, scenario_traffic, slowdown_panel, trace_panel)
+from .editor import DesignEditor
 from .panel import Panel
 from .parts import DEFAULT_DURATION, PANEL_MAX_REQUESTS, check_parameters, control_columns, run_duration, table_html
 from .spec import PanelSpec, SpecPanel, panel_run
 
-__all__ = ["Panel", "PanelSpec", "SpecPanel", "panel_run", "ComparisonPanel", "comparison_spec",
+__all__ = ["Panel", "DesignEditor", "PanelSpec", "SpecPanel", "panel_run", "ComparisonPanel", "comparison_spec",
            "outage_panel", "slowdown_panel", "trace_panel", "scenario_traffic", "scenario_faults", "numbers_table",
            "CONTROL_GROUPS", "PLOTS", "DEFAULT_DURATION", "PANEL_MAX_REQUESTS", "check_parameters",
            "control_columns", "table_html", "run_duration"]

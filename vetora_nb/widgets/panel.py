@@ -128,6 +128,20 @@ class Panel:
             self._holding = False
         self.run(notes=notes)
 
+    def set_options(self, name: str, options, value=None) -> None:
+        """Give menu ``name`` new ``options`` without running (what a menu offers
+        can depend on what is being simulated, e.g. the services of a design).
+        It keeps its value if it still can, else takes ``value`` or the first option."""
+        widget = self.controls[name]
+        values = [o[1] if isinstance(o, tuple) else o for o in options]
+        keep = widget.value if widget.value in values else (value if value in values else values[0])
+        self._holding = True
+        try:
+            widget.options = options
+            widget.value = keep
+        finally:
+            self._holding = False
+
     def _restore(self, values: dict) -> None:
         for name, value in values.items():
             if name in self.controls:
@@ -137,8 +151,13 @@ class Panel:
 
     # -- running ---------------------------------------------------------------
     def _on_change(self, change) -> None:
-        if self._holding:
-            return
+        if not self._holding:
+            self.changed()
+
+    def changed(self) -> None:
+        """Run again because something the runs depend on changed outside the
+        controls (a fixed parameter set directly): in the background inside a
+        kernel, as a control's move would, else at once."""
         if self._in_background():
             self.request()
         else:
