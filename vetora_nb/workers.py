@@ -25,6 +25,7 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -50,6 +51,13 @@ def _timed(run):
     return result, time.process_time() - t0
 
 
+def _quiet() -> None:
+    """A worker ignores Ctrl-C: the kernel interrupts (or stops) its own
+    process group, and a worker caught mid-run would print a traceback for
+    an interruption meant for the cell. The pool stops it instead."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _warm() -> int:
     import vetora_nb  # noqa: F401  - the import is the warm-up
     return os.getpid()
@@ -67,7 +75,8 @@ def start():
     with _lock:
         if _pool is None:
             try:
-                _pool = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"))
+                _pool = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=_quiet)
                 for _ in range(2):
                     _pool.submit(_warm)
             except Exception:   # no processes here (a sandbox): run in-process instead
