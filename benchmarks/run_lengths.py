@@ -5,9 +5,9 @@ shows stable: another seed should not tell the student a different story.
 For every panel spec (:data:`vetora_nb.panels.SPECS`) at its default
 settings, this script makes the spec's runs for ``--seeds`` seeds (10 by
 default) at the spec's current duration and at shorter ones (fractions of
-it, ``--fractions``; longer ones too, if asked), only simulating — nothing is drawn. Fault windows
-scale with the duration, as the controls' defaults do
-(:func:`vetora_nb.controls.window`).
+it, ``--fractions``; longer ones too, if asked), only simulating — nothing
+is drawn. Fault windows scale with the duration, as the controls' defaults
+do (:func:`vetora_nb.controls.window`).
 
 For each run of a panel (each style) it reports the mean over the seeds of
 the caller p99 and of the error rate that the panel's key numbers show
