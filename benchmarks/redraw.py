@@ -6,9 +6,12 @@ or keep its Figure and move its artists (:class:`vetora_nb.plots.ComparisonFigur
 This script simulates a sequence of moves of notebook 00's panel once
 (rate, outage window, faulty service, slowdown, error rate, partitions, a
 cut, a spike), then, in the same process and alternating, draws each
-move's results both ways and renders the PNG the panel shows. Reported:
-the median CPU milliseconds (``time.process_time``) per move of each path,
-split into drawing and PNG, and their ratio.
+move's results three ways and renders the PNG the panel shows: a fresh
+Figure; the kept Figure redrawn in place; and the same with its background
+(axes, ticks, bands) rendered only when it changed
+(:class:`vetora_nb.plots.blit.Background`). Reported: the median CPU
+milliseconds (``time.process_time``) per move of each path, split into
+drawing and PNG, and each path's ratio to the fresh one.
 
 It also times the two pieces of data preparation that moved to numpy, on
 the same runs: the CDF curve (``np.quantile`` at 1,000 points against one
@@ -74,32 +77,45 @@ def main(argv=None) -> dict:
             raise RuntimeError(f"{move}: {panel.error}")
         steps.append((panel.results, panel.params()))
     dpi = panel.dpi
-    fresh = {"draw": [], "png": []}
-    live = {"draw": [], "png": []}
-    in_place = 0
-    drawing = panel.spec.draw(*steps[0], {})
+    paths = ("fresh", "in place", "in place + background")
+    times = {k: {"draw": [], "png": []} for k in paths}
+    kept = {"in place": 0, "in place + background": 0}
+    drawings = {k: panel.spec.draw(*steps[0], {}) for k in kept}
+    reused = {True: [], False: []}     # PNG CPU ms with the background reused / rendered anew
     for _ in range(args.rounds):
         for results, params in steps[1:] + steps[:1]:
             fig, ms = cpu_ms(lambda: panel.spec.draw(results, params, {}).figure)
-            fresh["draw"].append(ms)
-            fresh["png"].append(cpu_ms(lambda: vp.figure_png(fig, dpi=dpi))[1])
-            ok, ms = cpu_ms(lambda: drawing.update(results, params, {}))
-            if not ok:
-                drawing, more = cpu_ms(lambda: panel.spec.draw(results, params, {}))
-                ms += more
-            in_place += bool(ok)
-            live["draw"].append(ms)
-            live["png"].append(cpu_ms(lambda: vp.figure_png(drawing.figure, dpi=dpi))[1])
-    med = {k: {p: statistics.median(v) for p, v in d.items()} for k, d in (("fresh", fresh), ("in place", live))}
-    total = {k: statistics.median(np.add(d["draw"], d["png"])) for k, d in (("fresh", fresh), ("in place", live))}
-    moves = len(fresh["draw"])
-    print(f"comparison panel, {args.duration:g} s runs, {moves} moves ({in_place} redrawn in place), CPU ms per move:")
-    print(f"{'path':<10} {'draw':>7} {'png':>7} {'total':>7}")
-    for k in ("fresh", "in place"):
-        print(f"{k:<10} {med[k]['draw']:>7.1f} {med[k]['png']:>7.1f} {total[k]:>7.1f}")
-    ratio = total["in place"] / total["fresh"]
-    print(f"in place / fresh: {ratio:.2f} (draw {med['in place']['draw'] / med['fresh']['draw']:.2f},"
-          f" png {med['in place']['png'] / med['fresh']['png']:.2f})")
+            times["fresh"]["draw"].append(ms)
+            times["fresh"]["png"].append(cpu_ms(lambda: vp.figure_png(fig, dpi=dpi))[1])
+            for k in kept:
+                drawing = drawings[k]
+                ok, ms = cpu_ms(lambda: drawing.update(results, params, {}))
+                if not ok:
+                    drawing, more = cpu_ms(lambda: panel.spec.draw(results, params, {}))
+                    drawings[k], ms = drawing, ms + more
+                kept[k] += bool(ok)
+                times[k]["draw"].append(ms)
+                render = (lambda: drawing.png(dpi)) if "background" in k else (
+                    lambda: vp.figure_png(drawing.figure, dpi=dpi))
+                hits = drawing._background.hits if "background" in k and drawing._background else 0
+                ms = cpu_ms(render)[1]
+                times[k]["png"].append(ms)
+                if "background" in k:
+                    reused[drawing._background.hits > hits].append(ms)
+    med = {k: {p: statistics.median(v) for p, v in d.items()} for k, d in times.items()}
+    total = {k: statistics.median(np.add(d["draw"], d["png"])) for k, d in times.items()}
+    moves = len(times["fresh"]["draw"])
+    print(f"comparison panel, {args.duration:g} s runs, {moves} moves ({kept['in place']} redrawn in place),"
+          " CPU ms per move:")
+    print(f"{'path':<22} {'draw':>7} {'png':>7} {'total':>7} {'ratio':>6}")
+    for k in paths:
+        print(f"{k:<22} {med[k]['draw']:>7.1f} {med[k]['png']:>7.1f} {total[k]:>7.1f}"
+              f" {total[k] / total['fresh']:>6.2f}")
+    ratio = {k: total[k] / total["fresh"] for k in paths}
+    if reused[True]:
+        print(f"PNG with the background reused: median {statistics.median(reused[True]):.1f} ms"
+              f" ({len(reused[True])} moves), rendered anew {statistics.median(reused[False]):.1f} ms"
+              f" ({len(reused[False])}); fresh figure {med['fresh']['png']:.1f} ms")
 
     # Data preparation, old way against new, on the same runs.
     results = steps[0][0]
@@ -132,7 +148,7 @@ def main(argv=None) -> dict:
     _, new = cpu_ms(lambda: [numpy_way() for _ in range(q // 5)])
     print(f"time-series tables (3 metrics x 2 runs): pandas {old / (q // 5):.1f} ms,"
           f" numpy {new / (q // 5):.1f} ms (ratio {new / old:.2f})")
-    return {"median_ms": med, "total_ms": total, "ratio": ratio, "in_place": in_place, "moves": moves}
+    return {"median_ms": med, "total_ms": total, "ratio": ratio, "kept": kept, "moves": moves}
 
 
 if __name__ == "__main__":

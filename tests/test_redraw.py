@@ -5,12 +5,15 @@ exactly what a fresh figure of the same runs shows: after each move of a
 sequence (rate, outage window, the faulty service, slowdown, error rate,
 partitions, a network cut, a spike), the PNG of the figure redrawn in place
 is compared byte for byte with the PNG of a fresh draw of the same results.
+The PNG compared is the one the panel shows, rendered over a cached
+background when the axes did not change (:mod:`vetora_nb.plots.blit`).
 Moves that need other artists (a line more, a panel with nothing to show)
 must fall back to a fresh figure, and the picture must match too.
 """
 
 from __future__ import annotations
 
+import base64
 import io
 
 import matplotlib
@@ -63,7 +66,7 @@ def fresh_png(panel) -> bytes:
 
 def assert_same_picture(panel, what) -> None:
     assert panel.error is None, f"{what}: {panel.error}"
-    shown = vp.figure_png(panel.figure, dpi=panel.dpi)
+    shown = base64.b64decode(panel.output.outputs[0]["data"]["image/png"])     # what the reader sees
     problem = pixels_differ(shown, fresh_png(panel))
     assert not problem, f"{what}: the figure redrawn in place is not a fresh draw's picture: {problem}"
     assert_lines_fit(panel.figure, what)
@@ -92,6 +95,8 @@ def test_a_sequence_of_moves_redraws_in_place_the_same_picture(latency):
         assert panel.in_place == in_place, f"{move}: redrawn in place {panel.in_place}, expected {in_place}"
         assert panel.figure is figure
         assert_same_picture(panel, move)
+    background = panel._drawing._background
+    assert background.hits and background.misses, "both the reused and the new background must be compared"
 
 
 def test_moves_that_need_other_artists_draw_a_fresh_figure_with_the_same_picture():

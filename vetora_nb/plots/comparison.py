@@ -6,6 +6,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from .architecture import architecture
+from .blit import Background
 from .latency import latency, latency_panels
 from .layout import stacked_axes
 from .scorecard import scorecard
@@ -97,6 +98,7 @@ class ComparisonFigure:
     def __init__(self, results, figures=("latency", "timeseries"), metrics=("throughput", "errors", "consumer_lag"),
                  nodes=None, latency_view: str = "overlay"):
         self.names = tuple(results)
+        self._background: Background | None = None
         self.latency: list = []           # a LatencyCDF (or None: drawn, not redrawable) per latency panel
         self.timeseries: TimeSeries | None = None
         entries = len(results) * (2 if latency_view == "overlay" else 1)
@@ -122,6 +124,18 @@ class ComparisonFigure:
             else:
                 self.timeseries = TimeSeries(results, metrics, ax=stacked_axes(fig, grid), nodes=nodes)
             x += w
+
+    def png(self, dpi: float) -> bytes:
+        """The figure as PNG bytes, what :func:`~.layout.figure_png` gives,
+        rendering its axes, ticks and bands only when they changed
+        (:class:`~.blit.Background`)."""
+        if self._background is None:
+            # Titles above the axes and the time series' legends beside them are still.
+            still = [t for ax in self.figure.axes for t in (ax.title, ax._left_title, ax._right_title)]
+            if self.timeseries is not None:
+                still += [ax.get_legend() for ax in self.timeseries.axes if ax.get_legend() is not None]
+            self._background = Background(self.figure, still)
+        return self._background.png(dpi)
 
     def update(self, results, params=None, analysis=None) -> bool:
         """Redraw for ``results`` in place; ``False`` if only a fresh figure can show them."""

@@ -9,7 +9,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
 from .format import format_ms
-from .layout import _axes_for, _note, _runs, tidy
+from .layout import _axes_for, _note, _runs, nice_above, nice_below, tidy
 from .style import INK, _assign_colors, _label
 
 _VIEWS = {
@@ -28,6 +28,8 @@ def _ms_tick(value, _pos=None) -> str:
 
 
 _PCT_STYLES = (":", "--", "-")
+#: Steps of the CDFs' x limits within a decade.
+_LOG_STEPS = (1.0, 2.0, 5.0, 10.0)
 _PCT_NAMES = ("dotted", "dashed", "solid")
 
 
@@ -206,7 +208,8 @@ class LatencyCDF:
                                           color=self.colors[name], va="center", ha="left"))
         lo = min(s[2].min() for s in series)
         hi = max(s[2].max() for s in series)
-        a.set_xlim(lo / 1.5, hi * 1.5)
+        # Limits on 1-2-5 steps: the axis (and its ticks) stays put while the curves move a little.
+        a.set_xlim(nice_below(lo / 1.5, _LOG_STEPS), nice_above(hi * 1.5, _LOG_STEPS))
         if self.legend is None:
             self.legend = _legend(a, self.lines, labels, self._caption)
         else:

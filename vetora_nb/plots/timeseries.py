@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.transforms import blended_transform_factory
 
 from .format import fault_label
-from .layout import _axes_for, _runs, shade_faults, tidy
+from .layout import _axes_for, _runs, nice_above, shade_faults, tidy
 from .style import FAULT_COLOR, INK, METRIC_LABELS, NEUTRAL_COLOR, PALETTE, RATE_METRICS, _assign_colors, _label, shade
 
 _LINESTYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)))
@@ -246,7 +246,8 @@ class TimeSeries:
                 a.relim()
                 a.set_autoscaley_on(True)
                 a.autoscale_view(scalex=False)
-                a.set_ylim(0, max(1.0, a.get_ylim()[1]))
+                # Rounded up to a nice value: the axis stays put while the lines move a little.
+                a.set_ylim(0, nice_above(max(1.0, a.get_ylim()[1])))
             before = len(a.patches)
             shade_faults(a, fault_list, until=t_end)   # a fault that never ends: to the edge of the run
             self._marks += a.patches[before:]
@@ -266,5 +267,8 @@ class TimeSeries:
             self._marks.append(top.text(arrivals_end, 1.0, "arrivals stop, work drains ", transform=blend,
                                         ha="right", va="top", fontsize=7, color="#777777",
                                         bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.8)))
+        # The clock runs to the end of the run, rounded up to a tenth of the arrivals.
+        tick = arrivals_end / 10 if arrivals_end > 0 else t_end
+        right = np.ceil(t_end / tick * (1 - 1e-9)) * tick
         for a in self.axes:
-            a.set_xlim(0, t_end)
+            a.set_xlim(0, right)

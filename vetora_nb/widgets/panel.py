@@ -36,7 +36,9 @@ class Panel:
     panel keeps the drawing, asks it first on every later run, and calls
     :meth:`draw` for a fresh one only when it says ``False``. A drawing's
     promise is that its redraw is the very picture a fresh :meth:`draw` of
-    the same results would give.
+    the same results would give. A drawing may also render itself:
+    ``png(dpi) -> bytes`` (e.g. reusing the pixels of axes that did not
+    change); otherwise the panel renders its figure.
 
     Attributes a notebook (or a test) can read:
 
@@ -228,7 +230,7 @@ class Panel:
             else:
                 drawing = self.draw(results, params)
             fig = drawing if isinstance(drawing, Figure) else drawing.figure
-            png = vp.figure_png(fig, dpi=self.dpi)
+            png = drawing.png(self.dpi) if hasattr(drawing, "png") else vp.figure_png(fig, dpi=self.dpi)
             numbers = self.summary_html(results)
         except Exception as exc:
             self._show_error(f"Could not draw: {_message(exc)}")
