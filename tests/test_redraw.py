@@ -43,6 +43,10 @@ MOVES = [
     ({"cut": "shipping", "cut_window": (2.0, 3.0)}, True),
     ({"spike": 3.0, "spike_window": (1.0, 2.0)}, True),
     ({"rate": 60, "window": (0.0, 0.0)}, True),
+    ({"partitions": 3}, True),
+    ({"rate": 70}, True),
+    ({"service": "shipping"}, True),          # the axes stay put: the background is reused
+    ({"cut": "analytics"}, True),
 ]
 
 
