@@ -160,3 +160,32 @@ def test_the_numpy_pivot_is_pandas_pivot_table():
     assert names == ["orders"] and values.shape == (len(times), 1)
     assert _series(res, "no_such_metric", None, 1.0)[1] == []
     assert isinstance(ts, pd.DataFrame)
+
+
+def test_the_background_is_rendered_anew_whenever_its_pixels_would_differ():
+    from matplotlib.figure import Figure
+
+    from vetora_nb.plots.blit import Background
+
+    fig = Figure(figsize=(4, 3))
+    ax = fig.add_subplot()
+    vp.tidy(ax)
+    (line,) = ax.plot([0, 1, 2], [0, 1, 0])
+    band = ax.axvspan(0.2, 0.5, color="red", alpha=0.1, lw=0, zorder=0)
+    vp.panel_title(ax, "one")
+    ax.set_xlim(0, 2)
+    ax.set_ylim(0, 2)
+    background = Background(fig, still=[t for t in ax.texts] + [ax.title, ax._left_title])
+    changes = [
+        ("nothing", lambda: None),
+        ("a line moves", lambda: line.set_ydata([1, 0, 1])),
+        ("a band moves", lambda: band.set_x(1.0)),
+        ("the y axis grows", lambda: ax.set_ylim(0, 3)),
+        ("the title changes", lambda: vp.panel_title(ax, "two")),
+        ("a guide appears", lambda: ax.axhline(0.5, color="#bbbbbb", zorder=0)),
+    ]
+    for what, change in changes:
+        change()
+        problem = pixels_differ(background.png(90), vp.figure_png(fig, dpi=90))
+        assert not problem, f"{what}: {problem}"
+    assert (background.hits, background.misses) == (1, 5)     # the first render, then one reuse
