@@ -176,16 +176,18 @@ def test_the_background_is_rendered_anew_whenever_its_pixels_would_differ():
     ax.set_xlim(0, 2)
     ax.set_ylim(0, 2)
     background = Background(fig, still=[t for t in ax.texts] + [ax.title, ax._left_title])
+    guides = []
     changes = [
         ("nothing", lambda: None),
         ("a line moves", lambda: line.set_ydata([1, 0, 1])),
         ("a band moves", lambda: band.set_x(1.0)),
         ("the y axis grows", lambda: ax.set_ylim(0, 3)),
         ("the title changes", lambda: vp.panel_title(ax, "two")),
-        ("a guide appears", lambda: ax.axhline(0.5, color="#bbbbbb", zorder=0)),
+        ("a guide appears", lambda: guides.append(ax.axhline(0.5, color="#bbbbbb", zorder=0))),
+        ("the guide moves", lambda: guides[0].set_ydata([0.8, 0.8])),
     ]
     for what, change in changes:
         change()
         problem = pixels_differ(background.png(90), vp.figure_png(fig, dpi=90))
         assert not problem, f"{what}: {problem}"
-    assert (background.hits, background.misses) == (1, 5)     # the first render, then one reuse
+    assert (background.hits, background.misses) == (1, 6)     # the first render, then one reuse
