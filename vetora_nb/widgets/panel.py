@@ -71,6 +71,7 @@ class Panel:
         self._drawing = None        # the latest drawing that can redraw in place, if draw gave one
         self._holding = False
         self._lock = threading.Lock()
+        self._draw_lock = threading.Lock()
         self._wanted = 0            # settings asked for so far; a run serves all asked before it began
         self._worker: threading.Thread | None = None
         self.status = W.HTML(value="", layout=W.Layout(min_height="22px"))
@@ -222,21 +223,24 @@ class Panel:
             self._show_error(f"Could not simulate: {_message(exc)}")
             return
         t0 = time.perf_counter()
-        try:
-            drawing, in_place = self._drawing, False
-            self._drawing = None               # a drawing that failed half-way is not asked again
-            if drawing is not None and self.redraw(drawing, results, params):
-                in_place = True
-            else:
-                drawing = self.draw(results, params)
-            fig = drawing if isinstance(drawing, Figure) else drawing.figure
-            png = drawing.png(self.dpi) if hasattr(drawing, "png") else vp.figure_png(fig, dpi=self.dpi)
-            numbers = self.summary_html(results)
-        except Exception as exc:
-            self._show_error(f"Could not draw: {_message(exc)}")
-            return
+        # One draw at a time: a drawing redrawn in place is shared by the runs
+        # (a cell's update() may run while a slider's run is under way).
+        with self._draw_lock:
+            try:
+                drawing, in_place = self._drawing, False
+                self._drawing = None               # a drawing that failed half-way is not asked again
+                if drawing is not None and self.redraw(drawing, results, params):
+                    in_place = True
+                else:
+                    drawing = self.draw(results, params)
+                fig = drawing if isinstance(drawing, Figure) else drawing.figure
+                png = drawing.png(self.dpi) if hasattr(drawing, "png") else vp.figure_png(fig, dpi=self.dpi)
+                numbers = self.summary_html(results)
+            except Exception as exc:
+                self._show_error(f"Could not draw: {_message(exc)}")
+                return
+            self._drawing = None if isinstance(drawing, Figure) else drawing
         timings["draw"] = time.perf_counter() - t0
-        self._drawing = None if isinstance(drawing, Figure) else drawing
         self.results, self.figure, self.timings, self.error = results, fig, timings, None
         self.in_place = in_place
         width, height = fig.get_size_inches() * self.dpi
