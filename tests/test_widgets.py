@@ -155,13 +155,26 @@ def test_status_reports_timings():
     assert "RR unchanged" in shown(panel)
 
 
-def test_repeated_updates_do_not_accumulate():
+def test_repeated_updates_redraw_in_place_and_do_not_accumulate():
     panel = vw.ComparisonPanel(duration=2.0, controls=("traffic",), plots=("timeseries",),
                                metrics=("errors",), run=False)
     panel.update(rate=50)
-    first = weakref.ref(panel.figure)
+    figure = panel.figure
+    artists = len(figure.findobj())
     assert_updates_do_not_leak(panel, [{"rate": 40 + 10 * (i % 3)} for i in range(30)])
     assert len(plt.get_fignums()) == 0
+    assert panel.in_place and panel.figure is figure, "a move that keeps the axes should redraw them in place"
+    assert len(figure.findobj()) == artists, "artists pile up in the figure redrawn in place"
+
+
+def test_replaced_figures_are_let_go():
+    # A scorecard cannot be redrawn in place: every move makes a new figure, and the old one goes.
+    panel = vw.ComparisonPanel(duration=2.0, controls=("traffic",), plots=("timeseries", "scorecard"),
+                               metrics=("errors",), run=False)
+    panel.update(rate=50)
+    first = weakref.ref(panel.figure)
+    assert_updates_do_not_leak(panel, [{"rate": 40 + 10 * (i % 3)} for i in range(10)])
+    assert not panel.in_place
     gc.collect()
     assert first() is None, "old figures are still referenced somewhere"
 

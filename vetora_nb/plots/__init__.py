@@ -59,7 +59,7 @@ from .style import (FAIL_COLORS, FAULT_COLOR, GOOD_COLOR, GREY, INK, METRIC_LABE
 # figures of any run
 from .architecture import architecture
 from .comparison import FIGURES as comparison_figures
-from .comparison import comparison, same_request_traces
+from .comparison import ComparisonFigure, comparison, comparison_drawing, same_request_traces
 from .latency import latency
 from .scorecard import scorecard
 from .timeseries import timeseries
@@ -88,7 +88,8 @@ __all__ = [
     "GREY", "PASS_COLORS", "FAIL_COLORS", "METRIC_LABELS", "RATE_METRICS", "SCORE_ROWS", "DEFAULT_SCORE",
     "EVENT_METRICS", "color_for", "style_label", "shade", "fault_label", "format_value", "format_ms", "format_seconds",
     "figure_png", "shade_faults", "tidy", "panel_title", "figure_and_axes", "grid_in_inches", "stacked_axes",
-    "architecture", "comparison", "comparison_figures", "same_request_traces", "latency", "timeseries", "waterfall",
+    "architecture", "comparison", "comparison_drawing", "ComparisonFigure", "comparison_figures",
+    "same_request_traces", "latency", "timeseries", "waterfall",
     "scorecard",
     "coupling_sweep", "chain_availability", "fanout",
     "staleness", "staleness_vs_lag", "read_your_writes", "stale_reads",

@@ -45,6 +45,45 @@ def _register_ipython_png() -> None:
 _register_ipython_png()
 
 
+#: The steps of a "nice" axis limit within a decade.
+NICE_STEPS = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def nice_above(value: float, steps=NICE_STEPS) -> float:
+    """The smallest ``step × 10^k`` at or above ``value`` (> 0).
+
+    Axis limits rounded out this way stay put while the data moves a
+    little, so a redrawn panel keeps its ticks (and their rendering).
+
+    >>> nice_above(237.0), nice_above(0.031), nice_above(1.0)
+    (300.0, 0.04, 1.0)
+    """
+    if not value > 0:
+        raise ValueError(f"value must be > 0, got {value!r}")
+    exp = np.floor(np.log10(value))
+    for step in steps:
+        limit = float(step * 10.0 ** exp)
+        if limit >= value * (1 - 1e-12):
+            return float(f"{limit:.12g}")
+    return float(f"{10.0 ** (exp + 1):.12g}")
+
+
+def nice_below(value: float, steps=NICE_STEPS) -> float:
+    """The largest ``step × 10^k`` at or below ``value`` (> 0).
+
+    >>> nice_below(237.0), nice_below(0.031)
+    (200.0, 0.03)
+    """
+    if not value > 0:
+        raise ValueError(f"value must be > 0, got {value!r}")
+    exp = np.floor(np.log10(value))
+    for step in reversed(steps):
+        limit = float(step * 10.0 ** exp)
+        if limit <= value * (1 + 1e-12):
+            return float(f"{limit:.12g}")
+    return float(f"{10.0 ** (exp - 1):.12g}")
+
+
 def _axes_for(ax, n: int, *, figsize, sharex=False, sharey=False, vertical=True, **grid):
     """Either the axes the caller passed (checked) or a new figure's axes."""
     if isinstance(ax, FigureBase):        # a (sub)figure to lay the panels out in

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.transforms import blended_transform_factory
 
 from .format import fault_label
-from .layout import _axes_for, _runs, shade_faults, tidy
+from .layout import _axes_for, _runs, nice_above, shade_faults, tidy
 from .style import FAULT_COLOR, INK, METRIC_LABELS, NEUTRAL_COLOR, PALETTE, RATE_METRICS, _assign_colors, _label, shade
 
 _LINESTYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)))
@@ -27,20 +26,54 @@ def _fault_list(runs) -> list:
     return out
 
 
-def _series(res, metric: str, nodes, smooth: float) -> pd.DataFrame:
+def _series(res, metric: str, nodes, smooth: float) -> tuple:
+    """``(times, node names, values)`` of ``metric`` in one run: one column
+    per node (sorted by name), one row per sampling time (sorted), the last
+    value where a node was sampled twice at one time, NaN where it was not
+    sampled. Rates are averaged over ``smooth`` seconds, centred.
+
+    A numpy pivot: the same table as ``pivot_table(index='time',
+    columns='node', aggfunc='last')`` and a centred rolling mean, at a
+    fraction of their cost on every redraw. ``names`` is empty when the run
+    has no such metric (or none of ``nodes``)."""
     ts = res.timeseries
-    ts = ts[ts["metric"] == metric]
-    if ts.empty:
-        return pd.DataFrame()
-    wide = ts.pivot_table(index="time", columns="node", values="value", aggfunc="last").sort_index()
+    sel = ts["metric"].to_numpy() == metric
+    values = ts["value"].to_numpy(float)[sel]
+    keep = ~np.isnan(values)                       # 'last' skips missing values
+    times = ts["time"].to_numpy(float)[sel][keep]
+    node = ts["node"].to_numpy(object)[sel][keep]
+    values = values[keep]
+    if not len(values):
+        return np.empty(0), [], np.empty((0, 0))
+    names, col = np.unique(node.astype(str), return_inverse=True)
+    stamps, row = np.unique(times, return_inverse=True)
+    wide = np.full((len(stamps), len(names)), np.nan)
+    wide[row, col] = values                        # a repeated (time, node): the last one stays
+    names = list(names)
     if nodes is not None:
-        wide = wide[[c for c in wide.columns if c in nodes]]
-    if metric in RATE_METRICS and smooth and smooth > 0 and len(wide) > 2:
-        step = float(np.median(np.diff(wide.index.to_numpy()))) or 1.0
+        chosen = [k for k, n in enumerate(names) if n in nodes]
+        names, wide = [names[k] for k in chosen], wide[:, chosen]
+    if metric in RATE_METRICS and smooth and smooth > 0 and len(stamps) > 2 and names:
+        step = float(np.median(np.diff(stamps))) or 1.0
         window = max(1, int(round(smooth / step)))
         if window > 1:
-            wide = wide.rolling(window, center=True, min_periods=1).mean()
-    return wide
+            wide = _centred_mean(wide, window)
+    return stamps, names, wide
+
+
+def _centred_mean(wide: np.ndarray, window: int) -> np.ndarray:
+    """A centred moving mean over ``window`` rows that ignores NaN and needs
+    one value (pandas' ``rolling(window, center=True, min_periods=1).mean()``):
+    row ``i`` averages rows ``i - window // 2`` to ``i + (window - 1) // 2``."""
+    n = len(wide)
+    seen = ~np.isnan(wide)
+    sums = np.vstack([np.zeros((1, wide.shape[1])), np.cumsum(np.where(seen, wide, 0.0), axis=0)])
+    counts = np.vstack([np.zeros((1, wide.shape[1])), np.cumsum(seen, axis=0)])
+    i = np.arange(n)
+    lo, hi = np.maximum(0, i - window // 2), np.minimum(n, i + (window - 1) // 2 + 1)
+    count = counts[hi] - counts[lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, (sums[hi] - sums[lo]) / count, np.nan)
 
 
 def _line_styles(name, cols, color, n_runs, prefix=False) -> list:
@@ -100,68 +133,142 @@ def timeseries(results, metrics=("throughput", "errors", "consumer_lag"), ax=Non
     consumer lag, since it has no consumers) simply draws nothing there;
     the panel says so if no run has it.
     """
-    runs = _runs(results)
-    if isinstance(metrics, str):
-        metrics = (metrics,)
-    metrics = list(metrics)
-    if not metrics:
-        raise ValueError("metrics must name at least one metric, e.g. 'throughput'")
-    colors = _assign_colors(runs, {n: r.architecture.name for n, r in runs.items()})
-    fig, axes = _axes_for(ax, len(metrics), sharex=True, figsize=(9.0, 0.6 + 1.75 * len(metrics)))
-    t_end = max((r.end_time for r in runs.values()), default=1.0) or 1.0
-    arrivals_end = max((r.duration for r in runs.values()), default=t_end)
-    fault_list = _fault_list(runs) if faults else []
-    draining = t_end - arrivals_end > 0.04 * t_end   # a drain worth marking
-    for i, (metric, a) in enumerate(zip(metrics, axes)):
-        wanted = nodes.get(metric) if isinstance(nodes, Mapping) else nodes
-        if isinstance(wanted, str):
-            wanted = [wanted]
-        tidy(a)
-        lines = 0
-        series = {name: _series(res, metric, wanted, smooth) for name, res in runs.items()}
-        series = {name: w for name, w in series.items() if not w.empty and len(w.columns)}
-        heading = METRIC_LABELS.get(metric, metric)
-        only = {c for w in series.values() for c in w.columns}
-        if len(only) == 1 and all(len(w.columns) == 1 for w in series.values()):
-            node = next(iter(only))
-            if node not in ("requests", "system"):
-                heading += f" — {node}"      # e.g. busy workers — orders
-        a.set_title(title if (title and i == 0) else heading, fontsize=9, loc="left", color=INK, y=1.0)
-        for name, wide in series.items():
-            styles = _line_styles(name, list(wide.columns), colors[name], len(series), prefix=len(runs) > 1)
-            for node, (label, c, ls, lw) in zip(wide.columns, styles):
-                a.plot(wide.index, wide[node].to_numpy(float), color=c, ls=ls, lw=lw, label=label,
-                       drawstyle="steps-post" if metric == "breaker_state" else "default")
-                lines += 1
-        if not lines:
-            why = ("no run has consumer groups (request-response has no lag: it has no buffer)"
-                   if metric in ("consumer_lag", "partition_lag", "dlq_depth") else f"no '{metric}' in these runs")
-            a.text(0.5, 0.5, why, transform=a.transAxes, ha="center", va="center", fontsize=8.5,
-                   color=NEUTRAL_COLOR)
-        else:
-            a.set_ylim(0, max(1.0, a.get_ylim()[1]))   # all-zero counts: 0..1, not 0..0.05
-            if lines > 1:
+    return TimeSeries(results, metrics, ax, nodes=nodes, smooth=smooth, faults=faults, title=title).figure
+
+
+class TimeSeries:
+    """The panels of :func:`timeseries`, kept so that a new run redraws them in place.
+
+    Building draws everything once: per metric an axes with one line per
+    run and node (no data yet), its title and legend. :meth:`update` then
+    gives the same lines new data (``set_data``), rescales each y axis from
+    its lines (``relim``/``autoscale_view``, as a fresh axes does) and
+    replaces the fault bands, their captions and the drain marker — as long
+    as the new runs draw the same lines with the same labels (:attr:`key`).
+    Otherwise it returns ``False`` without touching anything, and the
+    caller draws a fresh figure. Building is the first update, so a fresh
+    figure and a redrawn one are the same picture.
+    """
+
+    def __init__(self, results, metrics=("throughput", "errors", "consumer_lag"), ax=None, *,
+                 nodes=None, smooth: float = 1.0, faults: bool = True, title=None):
+        runs = _runs(results)
+        if isinstance(metrics, str):
+            metrics = (metrics,)
+        self.metrics = list(metrics)
+        if not self.metrics:
+            raise ValueError("metrics must name at least one metric, e.g. 'throughput'")
+        self.nodes, self.smooth, self.faults, self.title = nodes, smooth, faults, title
+        self.colors = _assign_colors(runs, {n: r.architecture.name for n, r in runs.items()})
+        self.figure, self.axes = _axes_for(ax, len(self.metrics), sharex=True,
+                                           figsize=(9.0, 0.6 + 1.75 * len(self.metrics)))
+        prepared = self._prepare(runs)
+        self.key = self._key(prepared)
+        self.lines: list = []     # per metric: [Line2D, ...] in the order of the prepared series
+        self._marks: list = []    # what every update replaces: fault bands, captions, the drain marker
+        for i, (metric, a, (heading, series)) in enumerate(zip(self.metrics, self.axes, prepared)):
+            tidy(a)
+            a.set_title(title if (title and i == 0) else heading, fontsize=9, loc="left", color=INK, y=1.0)
+            lines = []
+            for name, stamps, names, wide, styles in series:
+                for label, c, ls, lw in styles:
+                    lines.append(a.plot([], [], color=c, ls=ls, lw=lw, label=label,
+                                        drawstyle="steps-post" if metric == "breaker_state" else "default")[0])
+            self.lines.append(lines)
+            if not lines:
+                why = ("no run has consumer groups (request-response has no lag: it has no buffer)"
+                       if metric in ("consumer_lag", "partition_lag", "dlq_depth") else f"no '{metric}' in these runs")
+                a.text(0.5, 0.5, why, transform=a.transAxes, ha="center", va="center", fontsize=8.5,
+                       color=NEUTRAL_COLOR)
+            elif len(lines) > 1:
                 a.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=7.5, frameon=False,
                          handlelength=2.2, borderaxespad=0)
-        if metric == "breaker_state":
-            a.set_yticks([0, 1, 2], ["closed", "half-open", "open"])
-            a.set_ylim(-0.2, 2.2)
-        shade_faults(a, fault_list, until=t_end)   # a fault that never ends: to the edge of the run
+            if metric == "breaker_state":
+                a.set_yticks([0, 1, 2], ["closed", "half-open", "open"])
+        self.axes[-1].set_xlabel("simulated time (s)", fontsize=8.5)
+        self._draw(runs, prepared)
+
+    def _prepare(self, runs) -> list:
+        """Per metric: ``(heading, [(run, times, nodes, values, line styles)])``."""
+        out = []
+        for metric in self.metrics:
+            wanted = self.nodes.get(metric) if isinstance(self.nodes, Mapping) else self.nodes
+            if isinstance(wanted, str):
+                wanted = [wanted]
+            series = [(name, *_series(res, metric, wanted, self.smooth)) for name, res in runs.items()]
+            series = [s for s in series if len(s[2])]
+            heading = METRIC_LABELS.get(metric, metric)
+            only = {c for s in series for c in s[2]}
+            if len(only) == 1 and all(len(s[2]) == 1 for s in series):
+                node = next(iter(only))
+                if node not in ("requests", "system"):
+                    heading += f" — {node}"      # e.g. busy workers — orders
+            out.append((heading, [(*s, _line_styles(s[0], s[2], self.colors[s[0]], len(series),
+                                                    prefix=len(runs) > 1)) for s in series]))
+        return out
+
+    @staticmethod
+    def _key(prepared) -> tuple:
+        return tuple((heading, tuple((name, tuple(names), tuple(styles)) for name, _, names, _, styles in series))
+                     for heading, series in prepared)
+
+    def update(self, results) -> bool:
+        """Redraw for ``results`` in place; ``False`` (nothing touched) if
+        they would not draw the same lines with the same labels and colours."""
+        runs = _runs(results)
+        if _assign_colors(runs, {n: r.architecture.name for n, r in runs.items()}) != self.colors:
+            return False
+        prepared = self._prepare(runs)
+        if self._key(prepared) != self.key:
+            return False
+        self._draw(runs, prepared)
+        return True
+
+    def _draw(self, runs, prepared) -> None:
+        for mark in self._marks:
+            mark.remove()
+        self._marks = []
+        t_end = max((r.end_time for r in runs.values()), default=1.0) or 1.0
+        arrivals_end = max((r.duration for r in runs.values()), default=t_end)
+        fault_list = _fault_list(runs) if self.faults else []
+        draining = t_end - arrivals_end > 0.04 * t_end   # a drain worth marking
+        for metric, a, lines, (_, series) in zip(self.metrics, self.axes, self.lines, prepared):
+            k = 0
+            for _, stamps, names, wide, _ in series:
+                for j in range(len(names)):
+                    lines[k].set_data(stamps, wide[:, j])
+                    k += 1
+            if metric == "breaker_state":
+                a.set_ylim(-0.2, 2.2)
+            elif lines:
+                # What a fresh axes does: fit the lines, then start at zero
+                # (all-zero counts: 0..1, not 0..0.05).
+                a.relim()
+                a.set_autoscaley_on(True)
+                a.autoscale_view(scalex=False)
+                # Rounded up to a nice value: the axis stays put while the lines move a little.
+                a.set_ylim(0, nice_above(max(1.0, a.get_ylim()[1])))
+            before = len(a.patches)
+            shade_faults(a, fault_list, until=t_end)   # a fault that never ends: to the edge of the run
+            self._marks += a.patches[before:]
+            if draining:
+                self._marks.append(a.axvline(arrivals_end, color="#999999", ls=":", lw=1.0, zorder=0))
+        top = self.axes[0]
+        blend = blended_transform_factory(top.transData, top.transAxes)
+        # Faults over the same window share one caption (a cut is two links).
+        captions: dict = {}
+        for f in fault_list:
+            captions.setdefault((f.start, min(f.end, t_end)), []).append(fault_label(f))
+        for k, ((start, _), labels) in enumerate(captions.items()):
+            self._marks.append(top.text(start, 1.0 - 0.13 * (k % 3), " " + " + ".join(dict.fromkeys(labels)),
+                                        transform=blend, ha="left", va="top", fontsize=7.5, color=FAULT_COLOR,
+                                        fontweight="bold", clip_on=False))
         if draining:
-            a.axvline(arrivals_end, color="#999999", ls=":", lw=1.0, zorder=0)
-    top = axes[0]
-    blend = blended_transform_factory(top.transData, top.transAxes)
-    # Faults over the same window share one caption (a cut is two links).
-    captions: dict = {}
-    for f in fault_list:
-        captions.setdefault((f.start, min(f.end, t_end)), []).append(fault_label(f))
-    for k, ((start, _), labels) in enumerate(captions.items()):
-        top.text(start, 1.0 - 0.13 * (k % 3), " " + " + ".join(dict.fromkeys(labels)), transform=blend,
-                 ha="left", va="top", fontsize=7.5, color=FAULT_COLOR, fontweight="bold", clip_on=False)
-    if draining:
-        top.text(arrivals_end, 1.0, "arrivals stop, work drains ", transform=blend, ha="right", va="top",
-                 fontsize=7, color="#777777", bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.8))
-    for a in axes:
-        a.set_xlim(0, t_end)
-    axes[-1].set_xlabel("simulated time (s)", fontsize=8.5)
-    return fig
+            self._marks.append(top.text(arrivals_end, 1.0, "arrivals stop, work drains ", transform=blend,
+                                        ha="right", va="top", fontsize=7, color="#777777",
+                                        bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.8)))
+        # The clock runs to the end of the run, rounded up to a tenth of the arrivals.
+        tick = arrivals_end / 10 if arrivals_end > 0 else t_end
+        right = np.ceil(t_end / tick * (1 - 1e-9)) * tick
+        for a in self.axes:
+            a.set_xlim(0, right)

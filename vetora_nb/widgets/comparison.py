@@ -105,8 +105,9 @@ def comparison_spec(scenario: Callable = scenarios.order_placed, *, styles=scena
         return out
 
     def draw(results, p, _):
-        return vp.comparison(results, plots, metrics=metrics, nodes=nodes, latency_view=latency,
-                             trace_at=p["trace_at"])
+        # Latency and time series redraw in place on the next move (vp.ComparisonFigure).
+        return vp.comparison_drawing(results, plots, metrics=metrics, nodes=nodes, latency_view=latency,
+                                     trace_at=p["trace_at"])
 
     return PanelSpec(name="ComparisonPanel", columns=columns, runs=runs, draw=draw,
                      numbers=(lambda results, p, _: numbers_table(results)) if numbers else None,

@@ -26,6 +26,20 @@ class Panel:
     the rest: watching the controls, the busy/timing/error status, the
     flicker-free redraw and :meth:`update`.
 
+    **Redrawing in place.** Building a new Figure on every move costs more
+    than drawing the old one again: its axes, ticks and legends are made
+    anew each time. So :meth:`draw` may instead return a *drawing*: any
+    object with a ``figure`` and an ``update(results, params) -> bool``
+    that redraws that figure for new results in place — new data on the
+    same lines, new texts in the same legends — and returns ``False`` when
+    it cannot (the new results need other axes or other artists). The
+    panel keeps the drawing, asks it first on every later run, and calls
+    :meth:`draw` for a fresh one only when it says ``False``. A drawing's
+    promise is that its redraw is the very picture a fresh :meth:`draw` of
+    the same results would give. A drawing may also render itself:
+    ``png(dpi) -> bytes`` (e.g. reusing the pixels of axes that did not
+    change); otherwise the panel renders its figure.
+
     Attributes a notebook (or a test) can read:
 
     ``controls``   ``{name: widget}`` of the controls on show
@@ -34,6 +48,7 @@ class Panel:
     ``figure``     the latest ``Figure``
     ``error``      the latest error message, or ``None`` after a good run
     ``timings``    seconds spent per run name, and in ``'draw'``
+    ``in_place``   whether the latest picture was redrawn in place
     ``widget``     the ``VBox`` to display
     """
 
@@ -51,9 +66,12 @@ class Panel:
         self.figure: Figure | None = None
         self.error: str | None = None
         self.timings: dict[str, float] = {}
+        self.in_place = False
         self.runs = 0
+        self._drawing = None        # the latest drawing that can redraw in place, if draw gave one
         self._holding = False
         self._lock = threading.Lock()
+        self._draw_lock = threading.Lock()
         self._wanted = 0            # settings asked for so far; a run serves all asked before it began
         self._worker: threading.Thread | None = None
         self.status = W.HTML(value="", layout=W.Layout(min_height="22px"))
@@ -80,9 +98,14 @@ class Panel:
         shows them."""
         raise NotImplementedError
 
-    def draw(self, results: dict, params: dict) -> Figure:
-        """Draw ``results``; return a new ``Figure``."""
+    def draw(self, results: dict, params: dict):
+        """Draw ``results``: a new ``Figure``, or a drawing that can redraw
+        itself in place (see the class's docstring)."""
         raise NotImplementedError
+
+    def redraw(self, drawing, results: dict, params: dict) -> bool:
+        """Ask ``drawing`` to show ``results`` in place; ``False`` if it cannot."""
+        return bool(drawing.update(results, params))
 
     def summary_html(self, results: dict) -> str:
         """Optional key numbers shown under the status line."""
@@ -219,15 +242,26 @@ class Panel:
             self._show_error(f"Could not simulate: {_message(exc)}")
             return
         t0 = time.perf_counter()
-        try:
-            fig = self.draw(results, params)
-            png = vp.figure_png(fig, dpi=self.dpi)
-            numbers = self.summary_html(results)
-        except Exception as exc:
-            self._show_error(f"Could not draw: {_message(exc)}")
-            return
+        # One draw at a time: a drawing redrawn in place is shared by the runs
+        # (a cell's update() may run while a slider's run is under way).
+        with self._draw_lock:
+            try:
+                drawing, in_place = self._drawing, False
+                self._drawing = None               # a drawing that failed half-way is not asked again
+                if drawing is not None and self.redraw(drawing, results, params):
+                    in_place = True
+                else:
+                    drawing = self.draw(results, params)
+                fig = drawing if isinstance(drawing, Figure) else drawing.figure
+                png = drawing.png(self.dpi) if hasattr(drawing, "png") else vp.figure_png(fig, dpi=self.dpi)
+                numbers = self.summary_html(results)
+            except Exception as exc:
+                self._show_error(f"Could not draw: {_message(exc)}")
+                return
+            self._drawing = None if isinstance(drawing, Figure) else drawing
         timings["draw"] = time.perf_counter() - t0
         self.results, self.figure, self.timings, self.error = results, fig, timings, None
+        self.in_place = in_place
         width, height = fig.get_size_inches() * self.dpi
         # One update replaces the image: no empty moment, no flicker, nothing accumulates.
         self.output.outputs = ({

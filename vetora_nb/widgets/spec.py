@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from matplotlib.figure import Figure
-
 from .. import workers
 from ..controls import Context, control
 from ..runs import Run, RunCache
@@ -25,7 +23,10 @@ class PanelSpec:
     ``runs``      ``params -> {name: Run | Job}``: what to simulate. The
                   panel simulates only runs whose :attr:`~vetora_nb.runs.Run.key`
                   it has not seen, so there are no cache keys to write.
-    ``draw``      ``(results, params, analysis) -> Figure``.
+    ``draw``      ``(results, params, analysis) -> Figure``, or a drawing
+                  that redraws in place: an object with a ``figure`` and
+                  ``update(results, params, analysis) -> bool`` (``False``:
+                  draw me afresh), e.g. :class:`~vetora_nb.plots.ComparisonFigure`.
     ``numbers``   optional ``(results, params, analysis) -> [(label, value)]``
                   (or an HTML string): the key numbers under the status line.
     ``analyse``   optional ``(results, params) -> dict``: measurements that
@@ -136,8 +137,11 @@ class SpecPanel(Panel):
         self.analysis = self.spec.analyse(results, params) if self.spec.analyse else {}
         return results
 
-    def draw(self, results: dict, params: dict) -> Figure:
+    def draw(self, results: dict, params: dict):
         return self.spec.draw(results, params, self.analysis)
+
+    def redraw(self, drawing, results: dict, params: dict) -> bool:
+        return bool(drawing.update(results, params, self.analysis))
 
     def summary_html(self, results: dict) -> str:
         if self.spec.numbers is None:
