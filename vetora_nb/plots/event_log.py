@@ -64,19 +64,21 @@ def log_figure(result, t: float, late_at: float | None = None, ax=None, *, log=N
         cut = late_at - keep
         gone = int(np.searchsorted(times, cut, side="left"))
         ax.axvspan(0, cut, color=DELETED_COLOR, alpha=0.35, lw=0, zorder=0)
-        ax.text(cut / 2, 0.97, f"deleted by retention\nbefore the late group joins\n({gone:,} events)",
-                transform=ax.get_xaxis_transform(), ha="center", va="top", fontsize=7, color="#555555")
+        # under the upper-left corner (the query's caption) and above the log, which is low this early
+        ax.text(cut / 2, 0.62, f"deleted by retention\nbefore the late group joins\n({gone:,} events)",
+                transform=ax.get_xaxis_transform(), ha="center", va="top", fontsize=8, color="#555555")
     ax.step(times, n, where="post", color=INK, lw=1.4, label="log end offset (sum)")
     at_t = int(np.searchsorted(times, t, side="right"))
     ax.axvline(t, color=PROJECTION_COLOR, lw=1.6)
     ax.plot([t], [at_t], "o", color=PROJECTION_COLOR, ms=5)
-    ax.annotate(f"T = {t:g} s\nstate = replay of\nthe first {at_t:,} events", (t, at_t),
-                xytext=(6, 10), textcoords="offset points", fontsize=7.5, color=PROJECTION_COLOR,
-                va="bottom", bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85})
+    # The log rises from the lower left to the upper right: its upper-left corner is always empty.
+    ax.text(0.02, 0.97, f"T = {t:g} s: state = replay of\nthe first {at_t:,} events (dot)", transform=ax.transAxes,
+            fontsize=8, color=PROJECTION_COLOR, ha="left", va="top")
     if late_at is not None:
         ax.axvline(late_at, color=LATE_COLOR, lw=1.4, ls="--")
-        ax.text(late_at, 0.03, f" late group joins ({late_at:g} s)", transform=ax.get_xaxis_transform(),
-                fontsize=7.5, color=LATE_COLOR, ha="left", va="bottom")
+        # the lower-right corner is empty too (the log is high there), whenever the group joins
+        ax.text(0.98, 0.03, f"dashed: late group joins ({late_at:g} s)", transform=ax.transAxes,
+                fontsize=8, color=LATE_COLOR, ha="right", va="bottom")
     ax.set_xlim(0, max(result.duration, float(times[-1]) if len(times) else 1.0))
     ax.set_ylim(0, max(10, len(times)) * 1.05)
     ax.set_xlabel("simulated time (s)", fontsize=8.5)
@@ -221,7 +223,7 @@ def catch_up_figure(table: pd.DataFrame, ax=None) -> Figure:
     ax.set_xlabel("events the late group replayed (what the log still held when it joined)", fontsize=8.5)
     ax.set_ylabel("catch-up time (s)", fontsize=8.5)
     ax.set_xlim(left=0)
-    ax.set_ylim(bottom=0)
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.12)    # room above the last dot for its label
     panel_title(ax, "replaying history: catch-up time grows with the log", size=9.5)
     ax.legend(fontsize=7.5, frameon=False, loc="upper left")
     return fig
