@@ -23,16 +23,13 @@ import textwrap
 
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
 from matplotlib.patches import FancyBboxPatch
-from matplotlib.textpath import TextToPath
-from matplotlib.transforms import blended_transform_factory
 
 from .. import prose
 from ..experiments.capstone import DOWNSTREAM, SLOS, report
 from ..results import Result
 from .format import fault_label, format_ms, format_value
-from .layout import grid_in_inches, shade_faults, stacked_axes, tidy
+from .layout import captions_above, grid_in_inches, shade_faults, stacked_axes, tidy
 from .style import FAIL_COLORS, FAULT_COLOR, INK, NEUTRAL_COLOR, PASS_COLORS, _assign_colors, style_label
 from .timeseries import timeseries
 
@@ -158,8 +155,8 @@ def drill_figure(runs, ax=None, *, groups=("shipping",)) -> Figure:
     else:
         axes = ax.subplots(2, 1, sharex=True)
     timeseries(runs, ("errors",), ax=[axes[0]], faults=False)
-    rows = _fault_captions(axes[0], runs)
-    axes[0].set_title("failed checkouts per second", fontsize=9, loc="left", color=INK, pad=4 + 13 * rows)
+    axes[0].set_title("failed checkouts per second", fontsize=9, loc="left", color=INK)
+    _fault_captions(axes[0], runs)
     a = axes[1]
     tidy(a)
     colors = _assign_colors(list(runs), {n: r.architecture.name for n, r in runs.items()})
@@ -195,34 +192,14 @@ def _windows(runs) -> list:
 
 
 def _fault_captions(ax, runs) -> int:
-    """Shade the drill's faults on ``ax`` and name them *above* its plot area, where no curve runs
-    and no legend sits: one caption per window, starting at the window (or ending at it, near the
-    right edge), staggered on two rows when they would collide. Returns the rows used."""
+    """Shade the drill's faults on ``ax`` and name them above its plot area (one caption per window)."""
     t_end = max(r.end_time for r in runs.values()) or 1.0
     shade_faults(ax, _windows(runs))
     captions: dict = {}
     for res in runs.values():
         for f in res.faults:
             captions.setdefault((f.start, min(f.end, t_end)), {})[fault_label(f)] = None
-    blend = blended_transform_factory(ax.transData, ax.transAxes)
-    axes_in = ax.figure.get_figwidth() * ax.get_position().width
-    size, rows, taken = 8.0, 0, []
-    prop = FontProperties(size=size, weight="bold")
-    for (start, end), labels in sorted(captions.items()):
-        text = " + ".join(labels)
-        width = TextToPath().get_text_width_height_descent(text, prop, ismath=False)[0] / 72 / axes_in * t_end
-        left, ha, x = start, "left", start
-        if start + width > t_end:          # it would run off the right edge: end it at the window's end
-            left, ha, x = max(0.0, end - width), "right", end
-        row = next(r for r in range(len(taken) + 1) if all(not (left < b and a < left + width)
-                                                         for a, b in (taken[r] if r < len(taken) else [])))
-        if row == len(taken):
-            taken.append([])
-        taken[row].append((left, left + width * 1.05))
-        ax.text(x, 1.03 + 0.16 * row, text, transform=blend, ha=ha, va="bottom", fontsize=size,
-                color=FAULT_COLOR, fontweight="bold", clip_on=False)
-        rows = max(rows, row + 1)
-    return rows
+    return captions_above(ax, {w: " + ".join(labels) for w, labels in captions.items()}, t_end, color=FAULT_COLOR)
 
 
 def drill_panel_figure(results: dict, table: pd.DataFrame, slos=SLOS, *, label: str | None = None) -> Figure:
