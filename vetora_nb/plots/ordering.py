@@ -43,7 +43,7 @@ def _hot(res, group: str):
     return measures.hot_partition(res, group)
 
 
-def _lag_axes(ax, res, group, title):
+def _lag_axes(ax, res, group, title, *, legend_beside: bool = False):
     lag = measures.partition_lag(res, group)
     hot = _hot(res, group)
     partitions = lag.shape[1]
@@ -62,8 +62,11 @@ def _lag_axes(ax, res, group, title):
     ax.set_ylim(bottom=0, top=max(5.0, ax.get_ylim()[1]))
     tidy(ax)
     if partitions > 1:
-        ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0), borderaxespad=0.3,
-                  ncol=1, handlelength=1.4, labelspacing=0.3)
+        if legend_beside:   # a narrow axes with room on its right
+            ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0), borderaxespad=0.3,
+                      ncol=1, handlelength=1.4, labelspacing=0.3)
+        else:
+            ax.legend(fontsize=8, frameon=False, loc="upper left", ncol=min(partitions, 4) if partitions <= 8 else 1)
 
 
 def _load_axes(ax, res, group):
@@ -129,7 +132,7 @@ def partition_figure(runs, group: str | None = None) -> Figure:
     axes = fig.subplots(n, 2, squeeze=False, width_ratios=[1.3, 1.0])
     for k, (name, res) in enumerate(runs.items()):
         g = measures.group_of(res, group)
-        _lag_axes(axes[k, 0], res, g, f"{name}: lag per partition")
+        _lag_axes(axes[k, 0], res, g, f"{name}: lag per partition", legend_beside=True)
         _load_axes(axes[k, 1], res, g)
     return fig
 
