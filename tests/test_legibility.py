@@ -162,10 +162,14 @@ def test_an_architecture_drawing_passes_and_a_name_too_long_for_its_box_fails():
     assert problems(plots.architecture(vn.scenarios.order_placed("event_driven")), tight=True) == []
     arch = vn.Architecture("long names")
     arch.add_service("orders", workers=2, service_time=vn.Exponential(mean=0.005))
-    arch.add_service("a-service-name-far-too-long", workers=2, service_time=vn.Exponential(mean=0.005))
-    arch.add_call("orders", "a-service-name-far-too-long")
+    arch.add_service("inventory", workers=2, service_time=vn.Exponential(mean=0.005))
+    arch.add_call("orders", "inventory")
     arch.entry = "orders"
-    found = problems(plots.architecture(arch), tight=True)
+    fig = plots.architecture(arch)
+    assert problems(fig, tight=True) == []          # the drawing sizes each box to its labels
+    label = next(t for t in fig.axes[0].texts if t.get_text() == "inventory")
+    label.set_text("a-service-name-far-too-long")   # planted: a name longer than the box drawn for it
+    found = problems(fig, tight=True)
     assert any("out of its box" in p and "'a-service-name-far-too-long'" in p for p in found), found
 
 

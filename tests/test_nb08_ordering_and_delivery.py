@@ -182,7 +182,7 @@ def crash_runs():
 def test_partition_figure_draws_each_partitions_lag_and_each_instances_load(crash_runs):
     before = len(plt.get_fignums())
     fig = plots.partition_figure(crash_runs, "billing")
-    lag_ax, load_ax = fig.axes[1], fig.axes[3]          # the run with 6 instances: top, then bottom
+    lag_ax, load_ax = fig.axes[2], fig.axes[3]          # the run with 6 instances (second row): lag, then load
     res = crash_runs["6"]
     lag = measures.partition_lag(res, "billing")
     for col, line in zip(lag.columns, lag_ax.get_lines()):

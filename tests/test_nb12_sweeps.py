@@ -194,8 +194,8 @@ def test_the_sweep_shows_rr_ignores_partitions_and_ed_knees_bracket_capacity():
     assert (sweeps.knee_table(df, latency="p99").set_index("style").loc[ED, "knee"] == math.inf).all()
     fig = plots.heatmap_figure(df)
     assert len(fig.axes) == 2 * 3 + 3                                     # six maps, three colour bars
-    # the event-driven end-to-end map (row 2, column 2) shows the sweep's numbers, cell by cell ...
-    ed_e2e = fig.axes[4]
+    # the event-driven end-to-end map shows the sweep's numbers, cell by cell ...
+    ed_e2e = next(a for a in fig.axes if a.get_title(loc="left") == "ED · end-to-end p99")
     table = df[df["style"] == ED].pivot_table(index="partitions", columns="rate", values="e2e_p99")
     assert _cell_texts(ed_e2e) == [plots.format_ms(v) for v in table.to_numpy().ravel()]
     # ... with each curve's knee outlined where the knee table puts it

@@ -84,9 +84,9 @@ def _design(answer):
 
 
 @ex.register("07.capacity_plan", kind="design",
-             hint="Capacity is min(partitions, instances) / 10 ms; the drain takes "
+             hint="Capacity is min(partitions, instances) / shipping's mean service time; the drain takes "
                   "backlog / (capacity - rate). Start from the theory, then check by simulation "
-                  "(temporal.drain_run): the measured drain runs a little longer than the fluid line.",
+                  "(temporal.drain_run): the measured drain runs longer than the fluid line.",
              defaults={**_DEFAULTS, "target": VARIANTS["DRAIN_TARGET"][0]})
 def _capacity_plan(answer, *, rate, outage, target, seed):
     partitions, instances = _design(answer)

@@ -55,7 +55,7 @@ def _catch_up(rate, late_at, partitions, keys, duration, seed) -> float:
 @register("09.converges", kind="prediction",
           hint="A slow consumer changes *when* it applies each event, not *what* it applies: after "
                "the drain it has processed the same events, in the same per-key order. Check with "
-               "es.replay_matches_live on a run with vn.Slowdown('projection', 0, math.inf, SLOWDOWN).",
+               "es.replay_matches_live on a run with vn.Slowdown('projection', 0, float('inf'), SLOWDOWN).",
           defaults={**_BASE, "slowdown": VARIANTS["SLOWDOWN"][0], "late_at": VARIANTS["LATE_AT"][0]})
 def _converges(answer, *, rate, seed, keys, duration, slowdown, late_at):
     res = _run(rate=rate, late_at=late_at, keys=keys, duration=duration, seed=seed, slowdown=slowdown)
@@ -93,7 +93,7 @@ def _stale_share(answer, *, rate, seed, keys, duration, slowdown, read_rate, win
           hint="Sweep the partition count from 1 upwards: for each, run the architecture with the "
                "late group joining at LATE_AT and read es.catch_up(...)['catch_up_time']. Keep the "
                "smallest count whose catch-up is within CATCH_UP_TARGET — and do not assume more "
-               "partitions always help (20 keys do not spread evenly over every count).",
+               "partitions always help (KEYS keys do not spread evenly over every count).",
           defaults={**_BASE, "late_at": VARIANTS["LATE_AT"][0], "target": CATCH_UP_TARGET})
 def _partitions(answer, *, rate, seed, keys, duration, late_at, target):
     if isinstance(answer, bool) or not isinstance(answer, numbers.Real) or not math.isfinite(answer) \

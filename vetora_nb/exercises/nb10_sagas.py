@@ -64,7 +64,7 @@ def _compensated_window(answer, *, rate, failure, network_latency, broker_latenc
 
 @register("10.broker_budget", kind="design",
           hint="Orchestration does not use the broker: run it once. Then run choreography at growing "
-               "broker latencies (steps of 0.1 ms, or halve the interval each time) and keep the "
+               "broker latencies (in small steps, or halve the interval each time) and keep the "
                "largest at which its duration_p95 is still no higher than orchestration's. "
                "The answer is in seconds.",
           defaults={**_BASE, "failure": VARIANTS["FAILURE"][0],

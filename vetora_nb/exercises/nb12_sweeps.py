@@ -84,7 +84,7 @@ def _partitions_double(answer, *, from_partitions, rates, duration, seed):
 @register("12.ed_knee", kind="measurement",
           hint="Sweep the event-driven order example over KNEE_RATES with order_placed_run (style ED, your "
                "partitions and hot-key share, SWEEP_DURATION, SEED) and give the result to vn.measures.knee: the "
-               "lowest load whose error rate is above 1 % or whose end-to-end p99 is above 10x the p99 at the "
+               "lowest load whose error rate is above KNEE_MAX_ERROR or whose end-to-end p99 is above KNEE_FACTOR times the p99 at the "
                "lowest load. Answer in orders/s.",
           defaults={"partitions": VARIANTS["PARTITIONS"][0], "hot_key": VARIANTS["HOT_KEY"][0],
                     "rates": KNEE_RATES, "duration": DURATION, "seed": 7})

@@ -9,8 +9,10 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch, Rectangle
+from matplotlib.textpath import TextToPath
 
 from ..faults import BrokerOutage, ErrorRate, NetworkPartition, Outage, Slowdown
 from .format import _window, format_ms
@@ -121,17 +123,34 @@ def architecture(arch, faults=(), ax=None, *, title=None, legend=True) -> Figure
                 raise TypeError(f"arch[{name!r}] must be a vn.Architecture, got {type(a).__name__}")
         extents = [_extent(a) for a in archs.values()] or [(1.0, 1.0)]
         widths = [w for w, _ in extents]
-        fig, axes = _axes_for(ax, len(archs), vertical=False,
-                              figsize=(min(14.0, sum(widths) / _UNITS_PER_INCH + 0.3 * len(archs)),
-                                       max(h for _, h in extents) / _UNITS_PER_INCH + 1.0),
-                              gridspec_kw={"width_ratios": widths})
+        heights = [h for _, h in extents]
+        side_by_side = sum(widths) / _UNITS_PER_INCH + 0.3 * len(archs)
+        if side_by_side <= DISPLAY_WIDTH_IN or len(archs) == 1:
+            fig, axes = _axes_for(ax, len(archs), vertical=False,
+                                  figsize=(min(DISPLAY_WIDTH_IN, side_by_side),
+                                           max(heights) / _UNITS_PER_INCH + 1.0),
+                                  gridspec_kw={"width_ratios": widths})
+        elif ax is None:   # side by side they would be shrunk to fit the page, labels and all: in rows instead
+            cols = max(1, min(len(archs), int(DISPLAY_WIDTH_IN // (max(widths) / _UNITS_PER_INCH + 0.3))))
+            rows = math.ceil(len(archs) / cols)
+            row_heights = [max(heights[r * cols:(r + 1) * cols]) for r in range(rows)]
+            fig = Figure(figsize=(min(DISPLAY_WIDTH_IN, cols * (max(widths) / _UNITS_PER_INCH + 0.3)),
+                                  sum(row_heights) / _UNITS_PER_INCH + 0.45 * rows + 0.5), layout="constrained")
+            grid = fig.subplots(rows, cols, squeeze=False, gridspec_kw={"height_ratios": row_heights})
+            axes = list(grid.ravel())
+            for spare in axes[len(archs):]:
+                spare.set_axis_off()
+            axes = axes[:len(archs)]
+        else:
+            fig, axes = _axes_for(ax, len(archs), vertical=True, figsize=None)
         for axis, (name, a) in zip(axes, archs.items()):
             own = faults.get(name, ()) if isinstance(faults, Mapping) else faults
             architecture(a, own, ax=axis, title=name, legend=False)
         if legend:
             engine = fig.get_layout_engine() if isinstance(fig, Figure) else None
             where = "outside lower center" if type(engine).__name__ == "ConstrainedLayoutEngine" else "lower center"
-            fig.legend(handles=_arch_legend(), loc=where, ncol=5, fontsize=8, frameon=False)
+            fig.legend(handles=_arch_legend(), loc=where, fontsize=_LEGEND_PT, frameon=False,
+                       ncol=5 if fig.get_figwidth() >= 8.5 else 3)
         return fig
     if not isinstance(arch, Architecture):
         raise TypeError(f"arch must be a vn.Architecture (or a dict of them), got {type(arch).__name__}")
@@ -146,11 +165,9 @@ def architecture(arch, faults=(), ax=None, *, title=None, legend=True) -> Figure
         _note(ax, "empty architecture")
         return fig
 
-    pos = _positions(graph, arch.entry)
+    half = _halves(arch)
+    pos = _positions(graph, arch.entry, x_gap=_x_gap(half))
     per_node, cuts = _node_faults(arch, faults)
-    half = {}
-    for n, kind in graph.nodes(data="kind"):
-        half[n] = (1.05, 0.31) if kind == "stream" else (0.95, 0.34)
 
     # edges first, so boxes sit on top of them
     for a, b, kind in graph.edges(data="kind"):
@@ -167,28 +184,75 @@ def architecture(arch, faults=(), ax=None, *, title=None, legend=True) -> Figure
         w = half[arch.entry][0]
         ax.add_patch(FancyArrowPatch((x - w - 0.95, y), (x - w - 0.02, y), arrowstyle="-|>",
                                      mutation_scale=12, color=INK, lw=1.3))
-        ax.text(x - w - 0.98, y + 0.09, "clients", ha="left", va="bottom", fontsize=8, color=INK)
+        ax.text(x - w - 0.98, y + 0.09, "clients", ha="left", va="bottom", fontsize=_DETAIL_PT, color=INK)
 
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
-    ax.set_xlim(min(xs) - 2.2, max(xs) + 1.3)
+    widest = max(w for w, _ in half.values())
+    ax.set_xlim(min(xs) - widest - 1.2, max(xs) + widest + 0.35)
     ax.set_ylim(min(ys) - 0.95, max(ys) + 0.6)
     ax.set_aspect("equal", adjustable="box")
     if legend:
         ax.legend(handles=_arch_legend(), loc="upper center", bbox_to_anchor=(0.5, 0.0),
-                  ncol=3, fontsize=7.5, frameon=False)
+                  ncol=3, fontsize=_LEGEND_PT, frameon=False)
     return fig
 
 
-_X_GAP, _Y_GAP = 3.0, 1.25     # data units between columns and between rows
-_UNITS_PER_INCH = 1.45          # drawing scale: boxes big enough for their labels
+_X_GAP, _Y_GAP = 2.4, 1.3      # data units between columns (at least) and between rows
+_UNITS_PER_INCH = 1.45          # drawing scale: data units per inch of figure
+#: Font sizes (points): the node's name, its details (workers, service time, partitions), the legend.
+_NAME_PT, _STREAM_NAME_PT, _DETAIL_PT, _LEGEND_PT = 8.5, 8.0, 7.5, 8.0
+#: The widest figure a notebook shows without shrinking its smallest label below ~8.5 px: the
+#: output area is 968 px (JupyterLab, figures at 100 dpi), and a wider figure is scaled down to
+#: fit, its labels with it. Drawings wider than this side by side are stacked instead.
+DISPLAY_WIDTH_IN = 9.68 * (_DETAIL_PT * 100 / 72) / 8.5
+_SERVICE_H, _STREAM_H = 0.38, 0.36       # half heights of the boxes (data units)
+_TEXT = TextToPath()
+
+
+def _text_width(text: str, size: float, bold: bool = False) -> float:
+    """Width of ``text`` set at ``size`` points, in data units of the drawing."""
+    prop = FontProperties(size=size, weight="bold" if bold else "normal")
+    width_pt, _, _ = _TEXT.get_text_width_height_descent(text, prop, ismath=False)
+    return width_pt / 72 * _UNITS_PER_INCH
+
+
+def _node_detail(attrs) -> str:
+    """The line under a node's name: its partitions, or its workers and mean service time."""
+    if attrs.get("kind") == "stream":
+        parts = int(attrs.get("partitions", 1) or 1)
+        return f"log · {parts} partition{'s' if parts != 1 else ''}"
+    mean = getattr(attrs.get("service_time"), "mean", None)
+    workers = attrs.get("workers", "?")
+    detail = f"{workers} worker{'' if workers == 1 else 's'}"
+    if mean is not None and np.isfinite(mean):
+        detail += f" · {format_ms(mean)}"
+    return detail
+
+
+def _halves(arch) -> dict:
+    """Half width and half height of each node's box: wide enough for its name and its details."""
+    half = {}
+    for n, attrs in arch.graph.nodes(data=True):
+        stream = attrs.get("kind") == "stream"
+        text = max(_text_width(str(n), _STREAM_NAME_PT if stream else _NAME_PT, bold=True),
+                   _text_width(_node_detail(attrs), _DETAIL_PT))
+        half[n] = (max(0.9 if stream else 0.8, text / 2 + 0.13), _STREAM_H if stream else _SERVICE_H)
+    return half
+
+
+def _x_gap(half) -> float:
+    """Distance between columns: the widest box and room for an arrow between two of them."""
+    return max(_X_GAP, 2 * max((w for w, _ in half.values()), default=0.0) + 0.5)
 
 
 def _extent(arch) -> tuple[float, float]:
     """Width and height of the drawing in data units (see the limits set in architecture())."""
     layer = _layers(arch.graph, arch.entry)
     cols = max(layer.values(), default=0) + 1
-    return _X_GAP * (cols - 1) + 3.5, _Y_GAP * (_column_height(arch) - 1) + 1.55
+    half = _halves(arch)
+    widest = max((w for w, _ in half.values()), default=0.95)
+    return _x_gap(half) * (cols - 1) + 1.55 + 2 * widest, _Y_GAP * (_column_height(arch) - 1) + 1.55
 
 
 def _column_height(arch) -> int:
@@ -235,7 +299,7 @@ def _draw_cut(ax, graph, pos, half, a, b, fault) -> None:
         ax.plot([s[0], e[0]], [s[1], e[1]], color=FAULT_COLOR, lw=1.0, ls=":", zorder=1)
     mx, my = (pa[0] + pb[0]) / 2, (pa[1] + pb[1]) / 2
     ax.plot([mx], [my], marker="X", ms=11, color=FAULT_COLOR, mec="white", mew=1.2, zorder=4)
-    ax.text(mx, my + 0.16, f"cut {_window(fault)}", ha="center", va="bottom", fontsize=7.5,
+    ax.text(mx, my + 0.16, f"cut {_window(fault)}", ha="center", va="bottom", fontsize=_DETAIL_PT,
             color=FAULT_COLOR, zorder=4,
             bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85))
 
@@ -256,22 +320,17 @@ def _draw_node(ax, name, attrs, center, half, *, entry, faults) -> None:
         for p in range(min(parts, 64)):
             ax.add_patch(Rectangle((x - w + 0.06 + p * cell, y - h + 0.04), cell * 0.9, strip_h,
                                    fc=shade(STYLE_COLORS["event_driven"], 0.35), ec="none", zorder=4))
-        ax.text(x, y + 0.08, name, ha="center", va="bottom", fontsize=8.5, fontweight="bold", color=INK, zorder=5)
-        ax.text(x, y + 0.05, f"log · {parts} partition{'s' if parts != 1 else ''}", ha="center", va="top",
-                fontsize=7, color=INK, zorder=5)
+        ax.text(x, y + 0.07, name, ha="center", va="bottom", fontsize=_STREAM_NAME_PT, fontweight="bold",
+                color=INK, zorder=5)
+        ax.text(x, y + 0.03, _node_detail(attrs), ha="center", va="top", fontsize=_DETAIL_PT, color=INK, zorder=5)
     else:
         face = "#fff4d6" if entry else "white"
         ax.add_patch(FancyBboxPatch((x - w, y - h), 2 * w, 2 * h, boxstyle="round,pad=0,rounding_size=0.14",
                                     fc=face, ec=edge, lw=lw, zorder=3))
-        ax.text(x, y + 0.03, name, ha="center", va="bottom", fontsize=9, fontweight="bold", color=INK, zorder=5)
-        dist = attrs.get("service_time")
-        mean = getattr(dist, "mean", None)
-        workers = attrs.get("workers", "?")
-        detail = f"{workers} worker{'' if workers == 1 else 's'}"
-        if mean is not None and np.isfinite(mean):
-            detail += f" · {format_ms(mean)}"
-        ax.text(x, y - 0.02, detail, ha="center", va="top", fontsize=7, color="#555555", zorder=5)
+        ax.text(x, y + 0.03, name, ha="center", va="bottom", fontsize=_NAME_PT, fontweight="bold", color=INK, zorder=5)
+        ax.text(x, y - 0.02, _node_detail(attrs), ha="center", va="top", fontsize=_DETAIL_PT, color="#555555",
+                zorder=5)
     if faulted:
         text = "\n".join(_describe_fault(f) for f in faults)
-        ax.text(x, y - h - 0.05, text, ha="center", va="top", fontsize=7.5, color=FAULT_COLOR,
+        ax.text(x, y - h - 0.05, text, ha="center", va="top", fontsize=_DETAIL_PT, color=FAULT_COLOR,
                 fontweight="bold", zorder=5)

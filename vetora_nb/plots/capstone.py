@@ -19,6 +19,7 @@ numbers in words, :func:`slo_summary` a design's verdict in a sentence.
 from __future__ import annotations
 
 import math
+import textwrap
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -27,9 +28,9 @@ from matplotlib.patches import FancyBboxPatch
 from .. import prose
 from ..experiments.capstone import DOWNSTREAM, SLOS, report
 from ..results import Result
-from .format import format_ms, format_value
-from .layout import grid_in_inches, shade_faults, stacked_axes, tidy
-from .style import FAIL_COLORS, INK, NEUTRAL_COLOR, PASS_COLORS, _assign_colors, style_label
+from .format import fault_label, format_ms, format_value
+from .layout import captions_above, grid_in_inches, shade_faults, stacked_axes, tidy
+from .style import FAIL_COLORS, FAULT_COLOR, INK, NEUTRAL_COLOR, PASS_COLORS, _assign_colors, style_label
 from .timeseries import timeseries
 
 __all__ = ["SERVICE_COLORS", "PASS_COLORS", "FAIL_COLORS", "slo_value", "slo_promise", "slo_summary", "slo_matrix",
@@ -112,10 +113,11 @@ def slo_matrix(runs, slos=SLOS, ax=None, *, labels=None, title=None) -> Figure:
     for i, name in enumerate(names):
         y = top - 0.62 * (i + 1) + 0.04
         color = colors[name]
-        ax.text(left - 0.12, y + 0.36 if name in labels else y + 0.27, style_label(name),
+        ax.text(left - 0.12, y + 0.44 if name in labels else y + 0.27, style_label(name),
                 ha="right", va="center", fontsize=9.5, color=color, fontweight="bold")
-        if name in labels:
-            ax.text(left - 0.12, y + 0.15, labels[name], ha="right", va="center", fontsize=7.5, color="#666666")
+        if name in labels:   # wrapped to the width left of the matrix, so it never runs off the figure
+            ax.text(left - 0.12, y + 0.33, "\n".join(textwrap.wrap(labels[name], 34)), ha="right", va="top",
+                    fontsize=8, color="#666666", linespacing=1.1)
         table = reports[name]
         for j, slo in enumerate(slos):
             row = table.loc[slo.key]
@@ -152,8 +154,9 @@ def drill_figure(runs, ax=None, *, groups=("shipping",)) -> Figure:
         ax = axes[0].figure
     else:
         axes = ax.subplots(2, 1, sharex=True)
-    timeseries(runs, ("errors",), ax=[axes[0]])
+    timeseries(runs, ("errors",), ax=[axes[0]], faults=False)
     axes[0].set_title("failed checkouts per second", fontsize=9, loc="left", color=INK)
+    _fault_captions(axes[0], runs)
     a = axes[1]
     tidy(a)
     colors = _assign_colors(list(runs), {n: r.architecture.name for n, r in runs.items()})
@@ -175,11 +178,28 @@ def drill_figure(runs, ax=None, *, groups=("shipping",)) -> Figure:
     else:
         a.text(0.5, 0.5, "no consumers: every service is called synchronously (no broker, no lag)",
                transform=a.transAxes, ha="center", va="center", fontsize=8.5, color=NEUTRAL_COLOR)
-    shade_faults(a, sorted({(f.start, f.end) for res in runs.values() for f in res.faults}))
+    shade_faults(a, _windows(runs))
     a.set_xlabel("simulated time (s)", fontsize=8.5)
     axes[0].set_xlabel("")
     axes[0].tick_params(labelbottom=False)
     return ax if isinstance(ax, Figure) else ax.figure
+
+
+def _windows(runs) -> list:
+    """The drill's fault windows, each once, cut at the end of the longest run."""
+    t_end = max(r.end_time for r in runs.values())
+    return sorted({(f.start, min(f.end, t_end)) for res in runs.values() for f in res.faults})
+
+
+def _fault_captions(ax, runs) -> int:
+    """Shade the drill's faults on ``ax`` and name them above its plot area (one caption per window)."""
+    t_end = max(r.end_time for r in runs.values()) or 1.0
+    shade_faults(ax, _windows(runs))
+    captions: dict = {}
+    for res in runs.values():
+        for f in res.faults:
+            captions.setdefault((f.start, min(f.end, t_end)), {})[fault_label(f)] = None
+    return captions_above(ax, {w: " + ".join(labels) for w, labels in captions.items()}, t_end, color=FAULT_COLOR)
 
 
 def drill_panel_figure(results: dict, table: pd.DataFrame, slos=SLOS, *, label: str | None = None) -> Figure:
@@ -189,10 +209,11 @@ def drill_panel_figure(results: dict, table: pd.DataFrame, slos=SLOS, *, label: 
     """
     name = next(iter(results))
     # Margins fixed in inches rather than a layout engine: the same picture, redrawn faster.
-    width, height = 11.0, 5.6
+    width, height = 10.6, 6.0
     fig = Figure(figsize=(width, height))
     top = fig.add_axes((0.0, 1 - 1.3 / height, 1.0, 1.3 / height))
     slo_matrix({name: table}, slos, ax=top, labels={name: label} if label else None)
-    grid = grid_in_inches(fig, 2, left=0.6, right=1.45, top=1.65, bottom=0.5, hspace=0.45)
+    # room above the drill for its fault captions (two rows)
+    grid = grid_in_inches(fig, 2, left=0.6, right=1.45, top=2.05, bottom=0.5, hspace=0.45)
     drill_figure(results, ax=stacked_axes(fig, grid))
     return fig

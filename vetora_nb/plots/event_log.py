@@ -32,7 +32,7 @@ from ..experiments.event_log import READ_MODEL, STREAM, late_group
 from ..patterns import consistency as cq
 from ..patterns import event_sourcing as es
 from .format import fault_label, format_ms
-from .layout import figure_and_axes, panel_title, shade_faults, tidy
+from .layout import captions_above, figure_and_axes, panel_title, shade_faults, tidy
 from .style import FAULT_COLOR, INK, PALETTE, STYLE_COLORS
 
 __all__ = ["log_figure", "state_figure", "lag_figure", "staleness_figure", "time_travel_figure",
@@ -59,25 +59,25 @@ def log_figure(result, t: float, late_at: float | None = None, ax=None, *, log=N
     n = np.arange(1, len(times) + 1)
     tidy(ax)
     panel_title(ax, "the log: events appended (all partitions)")
+    # Captions go above the plot area: inside it, the log and the vertical lines would cross them.
+    captions = {}
     keep = result.architecture.graph.nodes[STREAM].get("retention")
     if late_at is not None and keep is not None and late_at - keep > 0:
         cut = late_at - keep
         gone = int(np.searchsorted(times, cut, side="left"))
         ax.axvspan(0, cut, color=DELETED_COLOR, alpha=0.35, lw=0, zorder=0)
-        ax.text(cut / 2, 0.97, f"deleted by retention\nbefore the late group joins\n({gone:,} events)",
-                transform=ax.get_xaxis_transform(), ha="center", va="top", fontsize=7, color="#555555")
+        captions[(0.0, cut)] = (f"grey: {gone:,} events deleted by retention before the late group joins", "#555555")
     ax.step(times, n, where="post", color=INK, lw=1.4, label="log end offset (sum)")
     at_t = int(np.searchsorted(times, t, side="right"))
     ax.axvline(t, color=PROJECTION_COLOR, lw=1.6)
     ax.plot([t], [at_t], "o", color=PROJECTION_COLOR, ms=5)
-    ax.annotate(f"T = {t:g} s\nstate = replay of\nthe first {at_t:,} events", (t, at_t),
-                xytext=(6, 10), textcoords="offset points", fontsize=7.5, color=PROJECTION_COLOR,
-                va="bottom", bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85})
+    captions[(t, t)] = (f"T = {t:g} s: state = replay of the first {at_t:,} events", PROJECTION_COLOR)
     if late_at is not None:
         ax.axvline(late_at, color=LATE_COLOR, lw=1.4, ls="--")
-        ax.text(late_at, 0.03, f" late group joins ({late_at:g} s)", transform=ax.get_xaxis_transform(),
-                fontsize=7.5, color=LATE_COLOR, ha="left", va="bottom")
-    ax.set_xlim(0, max(result.duration, float(times[-1]) if len(times) else 1.0))
+        captions[(late_at, late_at)] = (f"late group joins ({late_at:g} s)", LATE_COLOR)
+    end = max(result.duration, float(times[-1]) if len(times) else 1.0)
+    captions_above(ax, captions, end, color=INK, bold=False)
+    ax.set_xlim(0, end)
     ax.set_ylim(0, max(10, len(times)) * 1.05)
     ax.set_xlabel("simulated time (s)", fontsize=8.5)
     ax.set_ylabel("events in the log", fontsize=8.5)
@@ -135,16 +135,15 @@ def lag_figure(result, late_at: float, ax=None, *, info=None) -> Figure:
             ax.plot([late_at + predicted], [top * 0.92], "v", mfc="none", mec=INK, ms=7,
                     label=f"fluid prediction {predicted:.2f} s")
         else:
-            ax.text(late_at, top * 0.92, "  prediction: never (capacity ≤ arrival rate)", fontsize=7,
+            ax.text(late_at, top * 0.92, "  prediction: never (capacity ≤ arrival rate)", fontsize=8,
                     color=INK, va="center")
-    for f in result.faults:
-        ax.text(f.start, 1.0, " " + fault_label(f), transform=ax.get_xaxis_transform(), fontsize=7,
-                color=FAULT_COLOR, fontweight="bold", va="top")
     ax.set_xlim(0, result.end_time)
     ax.set_ylim(0, top * 1.08)
     panel_title(ax, "consumer lag (events behind the log end)")
+    captions_above(ax, {(f.start, f.end): fault_label(f) for f in result.faults}, result.end_time,
+                   color=FAULT_COLOR)
     ax.set_xlabel("simulated time (s)", fontsize=8.5)
-    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(0.0, 0.9))
+    ax.legend(fontsize=7.5, frameon=False, loc="best")   # a fixed corner lies on the lag when the group joins early
     return fig
 
 
@@ -164,12 +163,12 @@ def staleness_figure(result, reads=None, ax=None, *, read_rate: float = 200.0, s
     overall = float(reads["stale"].mean()) if len(reads) else 0.0
     late = reads.loc[reads["stale"], "staleness"]
     note = (f"{overall:.1%} of {len(reads):,} reads stale"
-            + (f"; a stale read is {format_ms(float(late.mean()))} behind on average" if len(late) else ""))
-    ax.text(0.01, 0.97, note, transform=ax.transAxes, fontsize=7.5, va="top", color=INK)
+            + (f", {format_ms(float(late.mean()))} behind on average" if len(late) else ""))
+    # in the title: inside the axes the curve can reach any height
     ax.axhline(0, color="#999999", lw=0.8)
     ax.set_xlim(0, result.duration)
     ax.set_ylim(0, min(105.0, max(10.0, float(share.max()) * 100 * 1.25)))
-    panel_title(ax, "CQRS read model: stale reads (% per second)")
+    panel_title(ax, "CQRS read model: stale reads (% per second)\n" + note)
     ax.set_xlabel("simulated time (s)", fontsize=8.5)
     ax.set_ylabel("% of reads stale", fontsize=8.5)
     return fig
@@ -177,9 +176,9 @@ def staleness_figure(result, reads=None, ax=None, *, read_rate: float = 200.0, s
 
 def time_travel_figure(result, t: float, late_at: float | None = None) -> Figure:
     """:func:`log_figure` and :func:`state_figure` side by side, for one ``t``."""
-    fig = Figure(figsize=(10.4, 3.3))
+    fig = Figure(figsize=(10.4, 3.9))
     a, b = fig.subplots(1, 2)
-    fig.subplots_adjust(left=0.065, right=0.985, bottom=0.15, top=0.91, wspace=0.2)
+    fig.subplots_adjust(left=0.065, right=0.985, bottom=0.13, top=0.76, wspace=0.2)   # room for the log's captions
     log_figure(result, t, late_at, ax=a)
     state_figure(result, t, ax=b)
     return fig
@@ -221,7 +220,7 @@ def catch_up_figure(table: pd.DataFrame, ax=None) -> Figure:
     ax.set_xlabel("events the late group replayed (what the log still held when it joined)", fontsize=8.5)
     ax.set_ylabel("catch-up time (s)", fontsize=8.5)
     ax.set_xlim(left=0)
-    ax.set_ylim(bottom=0)
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.12)    # room above the last dot for its label
     panel_title(ax, "replaying history: catch-up time grows with the log", size=9.5)
     ax.legend(fontsize=7.5, frameon=False, loc="upper left")
     return fig
@@ -284,9 +283,10 @@ def event_log_figure(result, t: float, late_at: float, analysis: dict | None = N
     """
     a = analysis or {}
     # Fixed margins instead of a layout engine: the same picture, a third faster to redraw.
-    fig = Figure(figsize=(10.4, 6.2))
+    fig = Figure(figsize=(10.4, 6.9))
     axes = fig.subplots(2, 2)
-    fig.subplots_adjust(left=0.065, right=0.985, bottom=0.075, top=0.96, wspace=0.2, hspace=0.33)
+    # room above the log for its captions (up to three rows), and between the rows for two-line titles
+    fig.subplots_adjust(left=0.065, right=0.985, bottom=0.07, top=0.86, wspace=0.2, hspace=0.45)
     log_figure(result, t, late_at, ax=axes[0, 0], log=a.get("log"))
     state_figure(result, t, ax=axes[0, 1])
     lag_figure(result, late_at, ax=axes[1, 0], info=a.get("catch_up"))

@@ -200,3 +200,51 @@ def shade_faults(ax, faults, *, until: float | None = None, color: str | None = 
         if end > start:
             for a in axes:
                 a.axvspan(start, end, color=color or FAULT_COLOR, alpha=0.09, lw=0, zorder=0)
+
+
+def captions_above(ax, captions: dict, t_end: float, *, color: str, size: float = 8.0, bold: bool = True) -> int:
+    """Name time windows *above* a time axis's plot area, where no curve runs and no legend sits.
+
+    ``captions`` maps ``(start, end)`` to a caption (or to ``(caption,
+    colour)``, overriding ``color``). Each starts at its window's start, or
+    further left when it would run off the right edge; captions that would
+    collide are staggered on further rows.
+    The axes' left title is lifted above them. Returns the rows used, so a
+    figure with fixed margins can leave room (about 13 pt a row).
+    """
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+    from matplotlib.transforms import blended_transform_factory
+
+    if not captions:
+        return 0
+    t_end = float(t_end) or 1.0
+    blend = blended_transform_factory(ax.transData, ax.transAxes)
+    axes_in = ax.figure.get_figwidth() * ax.get_position().width
+    prop, measure = FontProperties(size=size, weight="bold" if bold else "normal"), TextToPath()
+    taken: list = []
+    for (start, end), text in sorted(captions.items()):
+        text, own = text if isinstance(text, tuple) else (text, color)
+        end = min(end, t_end)
+        width = measure.get_text_width_height_descent(text, prop, ismath=False)[0] / 72 / axes_in * t_end
+        left = min(max(start, 0.0), max(0.0, t_end - width))   # from the window's start, but inside the axes
+        ha, x = "left", left
+        span = (left - 0.01 * t_end, left + width * 1.05)
+        row = next((r for r, spans in enumerate(taken) if all(span[1] <= a or b <= span[0] for a, b in spans)),
+                   len(taken))
+        if row == len(taken):
+            taken.append([])
+        taken[row].append(span)
+        ax.text(x, 1.0, text, transform=blend + _offset(ax, 3 + 13 * row), ha=ha, va="bottom", fontsize=size,
+                color=own, fontweight="bold" if bold else "normal", clip_on=False)
+    title = ax.get_title(loc="left")
+    if title:   # the package's panel titles: 9 pt, ink
+        ax.set_title(title, loc="left", pad=4 + 13 * len(taken), fontsize=9, color=INK)
+    return len(taken)
+
+
+def _offset(ax, points: float):
+    """A shift of ``points`` upwards, in the figure's own scale."""
+    from matplotlib.transforms import ScaledTranslation
+
+    return ScaledTranslation(0, points / 72, ax.figure.dpi_scale_trans)

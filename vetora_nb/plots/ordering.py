@@ -43,7 +43,7 @@ def _hot(res, group: str):
     return measures.hot_partition(res, group)
 
 
-def _lag_axes(ax, res, group, title):
+def _lag_axes(ax, res, group, title, *, legend_beside: bool = False):
     lag = measures.partition_lag(res, group)
     hot = _hot(res, group)
     partitions = lag.shape[1]
@@ -62,7 +62,11 @@ def _lag_axes(ax, res, group, title):
     ax.set_ylim(bottom=0, top=max(5.0, ax.get_ylim()[1]))
     tidy(ax)
     if partitions > 1:
-        ax.legend(fontsize=7, frameon=False, loc="upper left", ncol=min(partitions, 4) if partitions <= 8 else 1)
+        if legend_beside:   # a narrow axes with room on its right
+            ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0), borderaxespad=0.3,
+                      ncol=1, handlelength=1.4, labelspacing=0.3)
+        else:
+            ax.legend(fontsize=8, frameon=False, loc="upper left", ncol=min(partitions, 4) if partitions <= 8 else 1)
 
 
 def _load_axes(ax, res, group):
@@ -74,13 +78,13 @@ def _load_axes(ax, res, group):
     many = len(load) > 8
     for i, row in load.iterrows():
         text = ", ".join(f"p{p}" for p in row["partitions"]) or "idle"
-        ax.text(i, row["utilization"] * 100 + 2, text, ha="center", va="bottom", fontsize=6.5 if many else 7.5,
+        ax.text(i, row["utilization"] * 100 + 2, text, ha="center", va="bottom", fontsize=8,
                 color="#555555", rotation=90 if many and len(text) > 3 else 0)
     ax.set_ylim(0, 118)
     ax.set_xticks(list(load.index))
     ax.set_xlabel("instance of the consumer group", fontsize=8.5)
     ax.set_ylabel("busy (% of the run)", fontsize=8.5)
-    ax.set_title("How busy each instance was (and which partitions it owns)", fontsize=9.5, loc="left", color=INK)
+    ax.set_title("how busy each instance was", fontsize=9.5, loc="left", color=INK)
     tidy(ax)
 
 
@@ -111,7 +115,7 @@ def _as_runs(runs) -> dict:
 
 
 def partition_figure(runs, group: str | None = None) -> Figure:
-    """For each run (a column): lag per partition over time, and how busy each instance was.
+    """For each run (a row): lag per partition over time, and how busy each instance was.
 
     ``runs`` is a Result or a dict ``{name: Result}``; ``group`` defaults to
     each run's first consumer group. The partition of the hot key (when the
@@ -120,13 +124,16 @@ def partition_figure(runs, group: str | None = None) -> Figure:
     """
     runs = _as_runs(runs)
     n = len(runs)
-    fig = Figure(figsize=(min(14.0, 5.2 * n + 0.4), 5.4))
-    fig.subplots_adjust(left=0.08 / n ** 0.5, right=0.98, top=0.9, bottom=0.1, hspace=0.55, wspace=0.22)
-    axes = fig.subplots(2, n, squeeze=False)
+    # One run per row, at the width of a notebook's output area: the page does not shrink the labels.
+    height = 0.55 + 2.55 * n
+    fig = Figure(figsize=(9.6, height))
+    fig.subplots_adjust(left=0.075, right=0.985, top=1 - 0.35 / height, bottom=0.5 / height, hspace=0.75,
+                        wspace=0.5)
+    axes = fig.subplots(n, 2, squeeze=False, width_ratios=[1.3, 1.0])
     for k, (name, res) in enumerate(runs.items()):
         g = measures.group_of(res, group)
-        _lag_axes(axes[0, k], res, g, f"{name}: lag per partition")
-        _load_axes(axes[1, k], res, g)
+        _lag_axes(axes[k, 0], res, g, f"{name}: lag per partition", legend_beside=True)
+        _load_axes(axes[k, 1], res, g)
     return fig
 
 

@@ -46,7 +46,7 @@ def outcomes_figure(results: dict, ax=None) -> Figure:
         ax.bar(x, [s["completed"], s["compensated"]], width=width * 0.92,
                color=SAGA_COLORS.get(name, PALETTE[i]), label=name)
         for xi, v in zip(x, (s["completed"], s["compensated"])):
-            ax.text(xi, v, f"{v:,}", ha="center", va="bottom", fontsize=7)
+            ax.text(xi, v, f"{v:,}", ha="center", va="bottom", fontsize=8)
     first = results[names[0]].summary()
     n = first["completed"] + first["compensated"]
     p = first["expected_completion"]
@@ -58,7 +58,7 @@ def outcomes_figure(results: dict, ax=None) -> Figure:
     ax.set_ylabel("sagas", fontsize=8.5)
     ax.set_ylim(0, max(1, n) * 1.12)
     panel_title(ax, f"outcomes (expected completion {p:.1%})")
-    ax.legend(fontsize=7.5, frameon=False, loc="upper right")
+    _legend_below(ax)
     return fig
 
 
@@ -71,7 +71,13 @@ def _cdf(ax, values, color, ls, label) -> None:
     ax.step(v * 1000, y, where="post", color=color, ls=ls, lw=1.4, label=label)
 
 
-def _cdf_frame(ax, xlabel: str, title: str, legend_size: float) -> None:
+def _legend_below(ax) -> None:
+    """The legend under the axes' x label: on the data, it would hide the curves or the bars' labels."""
+    ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1,
+              borderaxespad=0, handlelength=1.8)
+
+
+def _cdf_frame(ax, xlabel: str, title: str) -> None:
     """Axes, p95 guide, title and legend of a CDF of sagas."""
     ax.axhline(0.95, color="#bbbbbb", lw=0.8, ls=":")
     ax.set_xlabel(xlabel, fontsize=8.5)
@@ -79,7 +85,7 @@ def _cdf_frame(ax, xlabel: str, title: str, legend_size: float) -> None:
     ax.set_ylim(0, 1.02)
     ax.set_xlim(left=0)
     panel_title(ax, title)
-    ax.legend(fontsize=legend_size, frameon=False, loc="lower right")
+    _legend_below(ax)
 
 
 def window_figure(results: dict, ax=None) -> Figure:
@@ -97,7 +103,7 @@ def window_figure(results: dict, ax=None) -> Figure:
                 q = float(np.percentile(w, 95))
                 _cdf(ax, w, color, ls, f"{name}, {outcome} (p95 {format_ms(q)})")
                 ax.plot([q * 1000], [0.95], "o", color=color, ms=3.5)
-    _cdf_frame(ax, "time partly applied (ms)", "inconsistency window", legend_size=6.8)
+    _cdf_frame(ax, "time partly applied (ms)", "inconsistency window")
     return fig
 
 
@@ -112,16 +118,17 @@ def duration_figure(results: dict, ax=None) -> Figure:
         _cdf(ax, d, color, "-", f"{name} (p95 {format_ms(q)})")
         if np.isfinite(q):
             ax.axvline(q * 1000, color=color, lw=0.9, ls=":")
-    _cdf_frame(ax, "saga duration (ms)", "saga duration", legend_size=7)
+    _cdf_frame(ax, "saga duration (ms)", "saga duration")
     return fig
 
 
 def saga_figure(results: dict) -> Figure:
     """Outcomes, inconsistency windows and durations of both styles, side by side."""
     # Fixed margins instead of a layout engine: the same picture, a third faster to redraw.
-    fig = Figure(figsize=(12.5, 3.5))
-    a, b, c = fig.subplots(1, 3, width_ratios=[1.0, 1.25, 1.1])
-    fig.subplots_adjust(left=0.055, right=0.99, bottom=0.14, top=0.91, wspace=0.22)
+    # 9.6 in: the width of a notebook's output area, so that the page does not shrink the labels.
+    fig = Figure(figsize=(9.6, 4.4))
+    a, b, c = fig.subplots(1, 3, width_ratios=[1.0, 1.15, 1.1])
+    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.36, top=0.93, wspace=0.32)
     outcomes_figure(results, ax=a)
     window_figure(results, ax=b)
     duration_figure(results, ax=c)

@@ -194,11 +194,21 @@ def heatmap_figure(df: pd.DataFrame, metrics=tuple(METRICS), *, latency: str = "
     styles = [s for s in STYLES if s in set(df["style"])]
     n_rows = df["partitions"].nunique()
     n_rates = df["rate"].nunique()
-    cell_w, cell_h = 0.62, 0.42
+    cell_w, cell_h = 0.6, 0.42
     width = len(metrics) * (n_rates * cell_w + 1.0) + 0.6
-    height = len(styles) * (n_rows * cell_h + 0.75) + 1.5
-    fig = Figure(figsize=(max(7.5, width), height), layout="constrained")
-    axes = fig.subplots(len(styles), len(metrics), squeeze=False, sharex=True)
+    # Wider than a notebook's output area (about 9.7 in), the page would shrink the figure and its labels:
+    # then the metrics go in rows and the styles in columns, each metric with its colour bar on the right.
+    transposed = width > 9.7 and len(metrics) > 1
+    if transposed:
+        width = len(styles) * (n_rates * cell_w + 0.9) + 1.1
+        height = len(metrics) * (n_rows * cell_h + 0.95) + 0.9
+        fig = Figure(figsize=(width, height), layout="constrained")
+        grid = fig.subplots(len(metrics), len(styles), squeeze=False, sharex=True)
+        axes = grid.T                       # axes[style row, metric column], as below
+    else:
+        height = len(styles) * (n_rows * cell_h + 0.75) + 1.5
+        fig = Figure(figsize=(max(7.5, width), height), layout="constrained")
+        axes = fig.subplots(len(styles), len(metrics), squeeze=False, sharex=True)
     tables = {metric: _tables(df, metric) for metric in metrics}
     # one colour scale per kind: the same colour is the same latency in every latency map
     latency_values = [t.to_numpy(float).ravel() for m in metrics if m != "error_rate" for t in tables[m].values()]
@@ -215,13 +225,17 @@ def heatmap_figure(df: pd.DataFrame, metrics=tuple(METRICS), *, latency: str = "
             img = heatmap(ax, tables[metric][style], metric, norm=norm, knees=sel["knee"].to_dict(),
                           capacities=sel["capacity"].to_dict(),
                           title=f"{STYLE_LABELS[style]} · {METRICS.get(metric, metric)}",
-                          ylabel="partitions" if col == 0 else "",
-                          xlabel="offered load (orders/s)" if r == len(styles) - 1 else "")
-        cb = fig.colorbar(img, ax=list(axes[:, col]), orientation="horizontal", shrink=0.85, aspect=30,
-                          pad=0.02)
+                          ylabel="partitions" if (r if transposed else col) == 0 else "",
+                          xlabel="offered load (orders/s)" if (col == len(metrics) - 1 if transposed
+                                                               else r == len(styles) - 1) else "")
+        if transposed:
+            cb = fig.colorbar(img, ax=list(axes[:, col]), orientation="vertical", shrink=0.9, aspect=10, pad=0.02)
+        else:
+            cb = fig.colorbar(img, ax=list(axes[:, col]), orientation="horizontal", shrink=0.85, aspect=30,
+                              pad=0.02)
         _ticks(cb, metric)
         cb.set_label(METRICS.get(metric, metric), fontsize=8)
-    fig.legend(handles=_legend_handles(), loc="outside upper right", ncols=2, fontsize=7.5, frameon=False)
+    fig.legend(handles=_legend_handles(), loc="outside upper right", ncols=2, fontsize=8, frameon=False)
     if title:
         fig.suptitle(title, fontsize=10, x=0.01, ha="left", color=INK)
     return fig

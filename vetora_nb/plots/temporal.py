@@ -21,7 +21,7 @@ from matplotlib.lines import Line2D
 from .. import measures
 from ..faults import NetworkPartition
 from .format import fault_label, format_seconds
-from .layout import shade_faults, tidy
+from .layout import captions_above, shade_faults, tidy
 from .style import FAULT_COLOR, INK, PALETTE, STYLE_COLORS
 from .timeseries import timeseries
 
@@ -48,11 +48,11 @@ def fault_captions(runs: dict, group: str) -> dict:
 
 
 def _shade_and_caption(axes, runs: dict, group: str) -> None:
+    """Shade the fault windows on every axes and name them above the top one, off the curves."""
     captions = fault_captions(runs, group)
     shade_faults(list(axes), list(captions))
-    for k, ((start, _), texts) in enumerate(captions.items()):
-        axes[0].text(start, 1.0 - 0.13 * k, " " + " / ".join(texts), transform=axes[0].get_xaxis_transform(),
-                     ha="left", va="top", fontsize=7.5, color=FAULT_COLOR, fontweight="bold")
+    t_end = max((r.end_time for r in runs.values()), default=1.0)
+    captions_above(axes[0], {w: " / ".join(texts) for w, texts in captions.items()}, t_end, color=FAULT_COLOR)
 
 
 def outage_figure(runs: dict, group: str = "shipping", ax=None, *, predicted: float | None = None,
@@ -67,8 +67,8 @@ def outage_figure(runs: dict, group: str = "shipping", ax=None, *, predicted: fl
     if ax is None:
         # Fixed margins (in figure fractions) rather than a layout engine: the
         # same picture, drawn in half the time, which a slider feels.
-        fig = Figure(figsize=(9.0, 4.4))
-        fig.subplots_adjust(left=0.065, right=0.87, top=0.93, bottom=0.11, hspace=0.32)
+        fig = Figure(figsize=(9.0, 4.6))
+        fig.subplots_adjust(left=0.065, right=0.87, top=0.87, bottom=0.11, hspace=0.32)   # room for captions
         ax = fig.subplots(2, 1, sharex=True)
     axes = list(np.ravel(ax))
     fig = axes[0].figure
@@ -94,7 +94,8 @@ def outage_figure(runs: dict, group: str = "shipping", ax=None, *, predicted: fl
         else:
             handles.append(Line2D([], [], color="none", label="measured: not caught up before arrivals stopped"))
     if handles:
-        lag_ax.legend(handles=handles, loc="upper right", fontsize=7.5, frameon=False)
+        # wherever the lag curve leaves room: a fixed corner lies on it when the fault starts early
+        lag_ax.legend(handles=handles, loc="best", fontsize=7.5, frameon=False)
     return fig
 
 
@@ -105,8 +106,9 @@ def cut_figure(runs: dict, group: str = "shipping", metrics=("errors", "busy_wor
     window, rather than a band per style's link: RR cuts
     ``orders``–``group``, ED the stream–``group``, over the same seconds.
     """
-    fig = Figure(figsize=(9.0, 0.6 + 1.75 * len(metrics)))
-    fig.subplots_adjust(left=0.065, right=0.87, top=0.95, bottom=0.08, hspace=0.35)
+    height = 0.8 + 1.75 * len(metrics)
+    fig = Figure(figsize=(9.0, height))
+    fig.subplots_adjust(left=0.065, right=0.87, top=1 - 0.5 / height, bottom=0.08, hspace=0.35)
     axes = list(np.ravel(fig.subplots(len(metrics), 1, sharex=True)))
     timeseries(runs, metrics, ax=axes, faults=False,
                nodes={"busy_workers": ["orders"], "queue_depth": ["orders"], "consumer_lag": [group]})
