@@ -151,7 +151,7 @@ def test_the_numpy_pivot_is_pandas_pivot_table():
                 step = float(np.median(np.diff(wide.index.to_numpy())))
                 window = max(1, int(round(smooth / step)))
                 if window > 1:
-                    wide = wide.rolling(window, center=True, min_periods=1).mean()
+                    wide = wide.rolling(window, min_periods=1).mean()
             times, names, values = _series(res, metric, None, smooth)
             assert names == [str(c) for c in wide.columns], metric
             np.testing.assert_allclose(times, wide.index.to_numpy(float))

@@ -16,7 +16,7 @@ from matplotlib.textpath import TextToPath
 
 from ..faults import BrokerOutage, ErrorRate, NetworkPartition, Outage, Slowdown
 from .format import _window, format_ms
-from .layout import _axes_for, _note
+from .layout import _axes_for, _note, _root
 from .style import FAULT_COLOR, INK, STYLE_COLORS, shade
 
 def _layers(graph: nx.DiGraph, entry) -> dict:
@@ -150,7 +150,7 @@ def architecture(arch, faults=(), ax=None, *, title=None, legend=True) -> Figure
             engine = fig.get_layout_engine() if isinstance(fig, Figure) else None
             where = "outside lower center" if type(engine).__name__ == "ConstrainedLayoutEngine" else "lower center"
             fig.legend(handles=_arch_legend(), loc=where, fontsize=_LEGEND_PT, frameon=False,
-                       ncol=5 if fig.get_figwidth() >= 8.5 else 3)
+                       ncol=5 if _root(fig).get_figwidth() >= 8.5 else 3)
         return fig
     if not isinstance(arch, Architecture):
         raise TypeError(f"arch must be a vn.Architecture (or a dict of them), got {type(arch).__name__}")
@@ -334,3 +334,4 @@ def _draw_node(ax, name, attrs, center, half, *, entry, faults) -> None:
         text = "\n".join(_describe_fault(f) for f in faults)
         ax.text(x, y - h - 0.05, text, ha="center", va="top", fontsize=_DETAIL_PT, color=FAULT_COLOR,
                 fontweight="bold", zorder=5)
+

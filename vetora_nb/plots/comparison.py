@@ -109,7 +109,7 @@ class ComparisonFigure:
                 panels = 2 if latency_view == "both" else 1
                 columns.append((plot, 4.6, 0.65, 0.35, 0.35, bottom, panels, bottom + 0.3, 2.5))
             else:
-                columns.append((plot, 6.8, 0.6, 1.75, 0.35, 0.5, len(metrics), 0.42, 1.15))
+                columns.append((plot, 6.8, 0.6, 1.75, 0.55, 0.5, len(metrics), 0.42, 1.15))
         height = max(c[4] + c[5] + c[6] * c[8] + (c[6] - 1) * c[7] for c in columns)
         width = sum(c[1] for c in columns)
         self.figure = fig = Figure(figsize=(width, height))

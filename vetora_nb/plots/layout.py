@@ -220,7 +220,7 @@ def captions_above(ax, captions: dict, t_end: float, *, color: str, size: float 
         return 0
     t_end = float(t_end) or 1.0
     blend = blended_transform_factory(ax.transData, ax.transAxes)
-    axes_in = ax.figure.get_figwidth() * ax.get_position().width
+    axes_in = _root(ax).get_figwidth() * ax.get_position().width   # a subfigure's axes: the root's inches
     prop, measure = FontProperties(size=size, weight="bold" if bold else "normal"), TextToPath()
     taken: list = []
     for (start, end), text in sorted(captions.items()):
@@ -247,4 +247,12 @@ def _offset(ax, points: float):
     """A shift of ``points`` upwards, in the figure's own scale."""
     from matplotlib.transforms import ScaledTranslation
 
-    return ScaledTranslation(0, points / 72, ax.figure.dpi_scale_trans)
+    return ScaledTranslation(0, points / 72, _root(ax).dpi_scale_trans)
+
+
+def _root(thing):
+    """The top-level Figure an axes or a subfigure is drawn on."""
+    fig = thing if isinstance(thing, FigureBase) else thing.figure
+    while getattr(fig, "_parent", None) is not None:
+        fig = fig._parent
+    return fig

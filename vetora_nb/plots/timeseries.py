@@ -6,10 +6,9 @@ from collections.abc import Mapping
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.transforms import blended_transform_factory
 
 from .format import fault_label
-from .layout import _axes_for, _runs, nice_above, shade_faults, tidy
+from .layout import _axes_for, _runs, captions_above, nice_above, shade_faults, tidy
 from .style import FAULT_COLOR, INK, METRIC_LABELS, NEUTRAL_COLOR, PALETTE, RATE_METRICS, _assign_colors, _label, shade
 
 _LINESTYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)))
@@ -30,10 +29,11 @@ def _series(res, metric: str, nodes, smooth: float) -> tuple:
     """``(times, node names, values)`` of ``metric`` in one run: one column
     per node (sorted by name), one row per sampling time (sorted), the last
     value where a node was sampled twice at one time, NaN where it was not
-    sampled. Rates are averaged over ``smooth`` seconds, centred.
+    sampled. Rates are averaged over the ``smooth`` seconds *up to* each time
+    (a trailing window: a curve never moves before what moved it).
 
     A numpy pivot: the same table as ``pivot_table(index='time',
-    columns='node', aggfunc='last')`` and a centred rolling mean, at a
+    columns='node', aggfunc='last')`` and a trailing rolling mean, at a
     fraction of their cost on every redraw. ``names`` is empty when the run
     has no such metric (or none of ``nodes``)."""
     ts = res.timeseries
@@ -57,20 +57,20 @@ def _series(res, metric: str, nodes, smooth: float) -> tuple:
         step = float(np.median(np.diff(stamps))) or 1.0
         window = max(1, int(round(smooth / step)))
         if window > 1:
-            wide = _centred_mean(wide, window)
+            wide = _trailing_mean(wide, window)
     return stamps, names, wide
 
 
-def _centred_mean(wide: np.ndarray, window: int) -> np.ndarray:
-    """A centred moving mean over ``window`` rows that ignores NaN and needs
-    one value (pandas' ``rolling(window, center=True, min_periods=1).mean()``):
-    row ``i`` averages rows ``i - window // 2`` to ``i + (window - 1) // 2``."""
+def _trailing_mean(wide: np.ndarray, window: int) -> np.ndarray:
+    """A trailing moving mean over ``window`` rows that ignores NaN and needs
+    one value (pandas' ``rolling(window, min_periods=1).mean()``): row ``i``
+    averages rows ``i - window + 1`` to ``i``, so nothing leaks back in time."""
     n = len(wide)
     seen = ~np.isnan(wide)
     sums = np.vstack([np.zeros((1, wide.shape[1])), np.cumsum(np.where(seen, wide, 0.0), axis=0)])
     counts = np.vstack([np.zeros((1, wide.shape[1])), np.cumsum(seen, axis=0)])
     i = np.arange(n)
-    lo, hi = np.maximum(0, i - window // 2), np.minimum(n, i + (window - 1) // 2 + 1)
+    lo, hi = np.maximum(0, i - window + 1), i + 1
     count = counts[hi] - counts[lo]
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(count > 0, (sums[hi] - sums[lo]) / count, np.nan)
@@ -98,8 +98,10 @@ def _line_styles(name, cols, color, n_runs, prefix=False) -> list:
     for group in groups:
         k = keys.index(group)
         if n_runs == 1:
-            others = [p for p in PALETTE if p != color]   # never the run's own colour twice
-            c, ls = (color if k == 0 else others[(k - 1) % len(others)]), "-"
+            # Several series of one style: palette colours, never a style's own colour
+            # (orange means event-driven, so it cannot also mean "ED · analytics").
+            others = [p for p in PALETTE if p != color]
+            c, ls = others[k % len(others)], "-"
         else:
             c = shade(color, -0.35 + 0.7 * k / max(1, len(keys) - 1))
             ls = _LINESTYLES[k % len(_LINESTYLES)]
@@ -254,19 +256,17 @@ class TimeSeries:
             if draining:
                 self._marks.append(a.axvline(arrivals_end, color="#999999", ls=":", lw=1.0, zorder=0))
         top = self.axes[0]
-        blend = blended_transform_factory(top.transData, top.transAxes)
         # Faults over the same window share one caption (a cut is two links).
         captions: dict = {}
         for f in fault_list:
             captions.setdefault((f.start, min(f.end, t_end)), []).append(fault_label(f))
-        for k, ((start, _), labels) in enumerate(captions.items()):
-            self._marks.append(top.text(start, 1.0 - 0.13 * (k % 3), " " + " + ".join(dict.fromkeys(labels)),
-                                        transform=blend, ha="left", va="top", fontsize=7.5, color=FAULT_COLOR,
-                                        fontweight="bold", clip_on=False))
+        # Captions go above the plot area, where no curve runs: nothing is struck through.
+        named = {window: " + ".join(dict.fromkeys(labels)) for window, labels in captions.items()}
         if draining:
-            self._marks.append(top.text(arrivals_end, 1.0, "arrivals stop, work drains ", transform=blend,
-                                        ha="right", va="top", fontsize=7, color="#777777",
-                                        bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.8)))
+            named[(arrivals_end, t_end)] = ("arrivals stop, work drains", "#777777")
+        before = len(top.texts)
+        captions_above(top, named, t_end, color=FAULT_COLOR)
+        self._marks += top.texts[before:]
         # The clock runs to the end of the run, rounded up to a tenth of the arrivals.
         tick = arrivals_end / 10 if arrivals_end > 0 else t_end
         right = np.ceil(t_end / tick * (1 - 1e-9)) * tick
