@@ -49,7 +49,7 @@ from __future__ import annotations
 
 # the look, numbers in words, layout
 from .format import (DEFAULT_SCORE, EVENT_METRICS, SCORE_ROWS, fault_label, format_ms, format_seconds,
-                     format_value)
+                     format_table, format_value)
 from .layout import (_axes_for, _note, _runs, figure_and_axes, figure_png, grid_in_inches, panel_title,
                      shade_faults, stacked_axes, tidy)
 from .style import (FAIL_COLORS, FAULT_COLOR, GOOD_COLOR, GREY, INK, METRIC_LABELS, NEUTRAL_COLOR, PALETTE,
@@ -86,7 +86,7 @@ from .sweeps import heatmap, heatmap_figure, sweep_panel_figure
 __all__ = [
     "STYLE_COLORS", "STYLE_LABELS", "STYLE_NAMES", "PALETTE", "FAULT_COLOR", "GOOD_COLOR", "NEUTRAL_COLOR", "INK",
     "GREY", "PASS_COLORS", "FAIL_COLORS", "METRIC_LABELS", "RATE_METRICS", "SCORE_ROWS", "DEFAULT_SCORE",
-    "EVENT_METRICS", "color_for", "style_label", "shade", "fault_label", "format_value", "format_ms", "format_seconds",
+    "EVENT_METRICS", "color_for", "style_label", "shade", "fault_label", "format_value", "format_table", "format_ms", "format_seconds",
     "figure_png", "shade_faults", "tidy", "panel_title", "figure_and_axes", "grid_in_inches", "stacked_axes",
     "architecture", "comparison", "comparison_figures", "same_request_traces", "latency", "timeseries", "waterfall",
     "scorecard",

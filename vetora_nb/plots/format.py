@@ -93,7 +93,15 @@ def format_value(metric: str, value) -> str:
         return str(value)
     if not np.isfinite(value):
         return "—"
-    kind = SCORE_ROWS.get(metric, (metric, 0, "num"))[2]
+    return _format_kind(SCORE_ROWS.get(metric, (metric, 0, "num"))[2], value)
+
+
+_KINDS = ("ms", "pct", "rate", "count", "num")
+
+
+def _format_kind(kind: str, value: float) -> str:
+    if not np.isfinite(value):
+        return "—"
     if kind == "ms":
         return format_ms(value)
     if kind == "pct":
@@ -103,3 +111,48 @@ def format_value(metric: str, value) -> str:
     if kind == "count":
         return f"{value:,.0f}"
     return f"{value:,.4g}"
+
+
+def format_table(frame, kinds=None, *, by: str = "auto"):
+    """A copy of a table for a person to read: counts as integers, latencies in ms, shares in %.
+
+    ``frame`` itself is left raw (seconds, fractions, floats): keep it for
+    computing, and show ``format_table(frame)``. Each number is written by
+    the kind of its row or column (``by="rows"`` or ``"columns"``; ``"auto"``
+    picks rows when the index holds summary metrics such as ``p99``, as in
+    ``vn.compare``): the kind comes from ``kinds`` (``{label: "ms" | "pct" |
+    "rate" | "count" | "num"}``), else from the summary's own metrics
+    (:data:`SCORE_ROWS`); a label of neither is written with four
+    significant digits. Text stays as it is.
+
+    >>> import pandas as pd
+    >>> raw = pd.DataFrame({"rr": {"requests": 6059.0, "error_rate": 0.0312, "p99": 0.0234}})
+    >>> format_table(raw)["rr"].tolist()
+    ['6,059', '3.1%', '23 ms']
+    >>> format_table(pd.DataFrame({"wait": [0.0042], "n": [12.0]}), {"wait": "ms", "n": "count"}).iloc[0].tolist()
+    ['4.2 ms', '12']
+    """
+    import pandas as pd
+
+    kinds = dict(kinds or {})
+    bad = {k: v for k, v in kinds.items() if v not in _KINDS}
+    if bad:
+        raise ValueError(f"kinds: unknown kind(s) {bad} (choose from {', '.join(_KINDS)})")
+    if by not in ("auto", "rows", "columns"):
+        raise ValueError(f"by must be 'auto', 'rows' or 'columns', got {by!r}")
+    if by == "auto":
+        by = "rows" if any(label in SCORE_ROWS for label in frame.index) else "columns"
+
+    def kind_of(label):
+        return kinds.get(label) or SCORE_ROWS.get(label, (label, 0, "num"))[2]
+
+    def cell(kind, value):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+            return value
+        return _format_kind(kind, float(value))
+
+    out = pd.DataFrame(index=frame.index, columns=frame.columns, dtype=object)
+    for r, row_label in enumerate(frame.index):
+        for c, col_label in enumerate(frame.columns):
+            out.iat[r, c] = cell(kind_of(row_label if by == "rows" else col_label), frame.iat[r, c])
+    return out
