@@ -69,7 +69,7 @@ def staleness_vs_lag(frame: pd.DataFrame, *, rate: float, keys: int) -> Figure:
     :func:`~vetora_nb.patterns.consistency.stale_fraction_vs_lag` rows of
     both styles: stale reads and write p99 against the slowdown factor, and
     the stale share against the mean apply delay with Little's bound."""
-    fig = Figure(figsize=(12.0, 3.7), layout="constrained")
+    fig = Figure(figsize=(9.6, 3.6), layout="constrained")
     axes = fig.subplots(1, 3)
     for style, part in frame.groupby("style", sort=False):
         part = part.sort_values("factor")
@@ -85,7 +85,7 @@ def staleness_vs_lag(frame: pd.DataFrame, *, rate: float, keys: int) -> Figure:
                          label="exact share, from the run")
             for x, y, lag in zip(d, part["stale_fraction"], part["mean_consumer_lag"]):
                 axes[2].annotate(f"lag {lag:.0f}", (x, y), textcoords="offset points", xytext=(5, -10),
-                                 fontsize=7, color="#666666")
+                                 fontsize=7.5, color="#666666")
             grid = np.linspace(0, max(d) * 1.1, 50)
             axes[2].plot(grid, [little_bound(rate, keys, g / 1000) for g in grid], "--", color=INK, lw=1.0,
                          label="Little's law bound: rate/keys × delay")
@@ -104,7 +104,7 @@ def staleness_vs_lag(frame: pd.DataFrame, *, rate: float, keys: int) -> Figure:
     axes[2].set_ylim(bottom=0)
     for a in axes:
         tidy(a)
-        a.legend(fontsize=7, frameon=False, loc="upper left")
+        a.legend(fontsize=7.5, frameon=False, loc="upper left")
     return fig
 
 

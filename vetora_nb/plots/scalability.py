@@ -164,7 +164,7 @@ def instance_figure(res, group: str, ax=None) -> Figure:
     top = max(1.0, float(load["events"].max()))
     for i, row in load.iterrows():
         if row["events"] == 0:
-            ax.text(i, 0.02 * top, "idle", ha="center", va="bottom", fontsize=6.5, color=GREY, rotation=90)
+            ax.text(i, 0.02 * top, "idle", ha="center", va="bottom", fontsize=7.5, color=GREY, rotation=90)
     ax.set_ylim(0, top * 1.1)
     ax.set_xticks(load.index, [str(i) for i in load.index] if len(load) <= 16 else None)
     ax.set_xlabel("consumer instance", fontsize=8.5)
