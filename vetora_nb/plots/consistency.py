@@ -88,7 +88,7 @@ def staleness_vs_lag(frame: pd.DataFrame, *, rate: float, keys: int) -> Figure:
                                  fontsize=7.5, color="#666666")
             grid = np.linspace(0, max(d) * 1.1, 50)
             axes[2].plot(grid, [little_bound(rate, keys, g / 1000) for g in grid], "--", color=INK, lw=1.0,
-                         label="Little's bound: rate/keys × delay")
+                         label="Little's law: rate/keys × delay")
     axes[0].set_title("Share of stale reads", fontsize=10, loc="left")
     axes[0].set_ylabel("share of reads", fontsize=8.5)
     axes[1].set_title("Write p99 (the writer's wait)", fontsize=10, loc="left")
