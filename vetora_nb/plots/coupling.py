@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.colors import to_rgb
+from matplotlib.patches import Patch
 
 from .latency import latency
 from .layout import grid_in_inches, shade_faults, stacked_axes, tidy
@@ -101,6 +103,9 @@ def fanout(results: dict, outage=None) -> Figure:
     timeseries(results, ("errors", "consumer_lag"), ax=[top, bottom], faults=False)
     if outage is not None:
         shade_faults([top, bottom], [outage])
-        top.text(outage[0], 0.98, " consumer-0 down", transform=top.get_xaxis_transform(), ha="left",
-                 va="top", fontsize=7.5, color=FAULT_COLOR, fontweight="bold")
+        # Named in the legend, beside the axes: a caption inside them would sit on the curves.
+        handles, labels = top.get_legend_handles_labels()
+        band = Patch(facecolor=(*to_rgb(FAULT_COLOR), 0.09), edgecolor=FAULT_COLOR, lw=0.8)   # as shaded
+        top.legend(handles + [band], labels + ["consumer-0 down"], loc="upper left", bbox_to_anchor=(1.005, 1.0),
+                   fontsize=7.5, frameon=False, handlelength=2.2, borderaxespad=0)
     return fig

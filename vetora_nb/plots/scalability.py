@@ -170,7 +170,7 @@ def instance_figure(res, group: str, ax=None) -> Figure:
     ax.set_xlabel("consumer instance", fontsize=8.5)
     ax.set_ylabel("events processed", fontsize=8.5)
     parts = sum(len(p) for p in load["partitions"])
-    ax.set_title(f"ED · {group}: work per instance ({parts} partitions)", fontsize=9, loc="left", color=INK)
+    ax.set_title(f"ED · {group}: work per instance ({parts} partition{'' if parts == 1 else 's'})", fontsize=9, loc="left", color=INK)
     tidy(ax)
     return fig
 
