@@ -131,8 +131,8 @@ def test_sweep_grows_on_the_producer_side_only():
     change, p99, success = plots.coupling_sweep(frame).axes
     for style in ("request_response", "event_driven"):
         part = frame[frame["style"] == style]
-        label = plots.style_label(style)
-        np.testing.assert_array_equal(_lines(change)[f"{label}: edges out of the producer"],
+        label = plots.STYLE_LABELS[style]   # "RR", "ED": the legends are short, to sit above the axes
+        np.testing.assert_array_equal(_lines(change)[f"{label}: edges out"],
                                       part[["consumers", "producer_edges"]].to_numpy(float))
         np.testing.assert_allclose(_lines(p99)[label][:, 1], part["p99"] * 1000)
         np.testing.assert_allclose(_lines(success)[f"{label}: product rule"][:, 1], part["predicted"])

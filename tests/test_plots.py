@@ -276,3 +276,21 @@ def test_formatting():
     assert vp.format_value("p50", float("nan")) == "—"
     assert vp.fault_label(vn.NetworkPartition("orders", "shipping", 1, 2)) == "orders–shipping cut"
     assert vp.fault_label(vn.BrokerOutage(1, 2)) == "broker down"
+
+
+def test_format_table_writes_each_row_or_column_by_its_kind_and_leaves_the_frame_raw():
+    summary = pd.DataFrame({"rr": {"requests": 6059.0, "error_rate": 0.25, "p99": 0.0234, "note": 3.14159}})
+    shown = vp.format_table(summary)                          # rows are summary metrics: by rows
+    assert shown["rr"].tolist() == ["6,059", "25%", "23 ms", "3.142"]
+    assert summary.loc["requests", "rr"] == 6059.0            # the raw frame is untouched
+    frame = pd.DataFrame({"style": ["rr", "ed"], "wait": [0.0042, 0.5], "n": [12.0, 3.0], "ok": [True, False]})
+    shown = vp.format_table(frame, {"wait": "ms", "n": "count"})
+    assert shown.to_dict("list") == {"style": ["rr", "ed"], "wait": ["4.2 ms", "500 ms"], "n": ["12", "3"],
+                                     "ok": [True, False]}
+    storm = pd.DataFrame({"a": {"share failed": 0.31, "orders timed out": 191.0}})
+    assert vp.format_table(storm, {"share failed": "pct", "orders timed out": "count"}, by="rows")["a"].tolist() == \
+        ["31%", "191"]
+    with pytest.raises(ValueError, match="kinds"):
+        vp.format_table(frame, {"wait": "seconds"})
+    with pytest.raises(ValueError, match="by"):
+        vp.format_table(frame, by="diagonal")

@@ -227,7 +227,9 @@ class Architecture:
 
         Each partition is owned by one of the group's ``workers`` instances
         and processed in offset order. Processing is tried ``max_attempts``
-        times (``retry_backoff`` apart) and then dead-lettered. Offsets are
+        times and then dead-lettered; the wait before each retry doubles,
+        ``retry_backoff * 2**(failures - 1)`` after the ``failures``-th
+        failure (``retry_backoff``, then twice that, ...). Offsets are
         committed every ``commit_interval`` seconds *after* processing
         (at-least-once): a crash redelivers what was processed but not yet
         committed. An ``idempotent`` consumer remembers what it has applied

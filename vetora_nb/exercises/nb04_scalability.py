@@ -72,24 +72,31 @@ def _spike_drain(answer, *, rate, spike, start, end, duration, seed):
     return close(answer, expected, rel=0.15, abs_tol=0.3)
 
 
+#: The design exercise: the share of the offered events the group must process inside its run ...
+KEEP_UP = 0.97
+#: ... of this many seconds.
+DESIGN_DURATION = 8.0
+
+
 @lru_cache(maxsize=64)
 def keeps_up(partitions: int, instances: int, target: float, seed: int, mean: float = 0.010,
-             duration: float = 8.0) -> bool:
-    """Does a consumer group of ``instances`` on ``partitions`` process >= 97% of ``target`` events/s?"""
+             duration: float = DESIGN_DURATION) -> bool:
+    """Does a consumer group of ``instances`` on ``partitions`` process at least :data:`KEEP_UP` of ``target`` events/s?"""
     res = simulate(scalability.consumer_group(partitions, instances, mean), Traffic.poisson(target),
                    duration=duration, seed=seed, drain=False, trace_sample=0.0)
     ev = res.events
     if not len(ev):
         return True
-    return bool((ev["outcome"] == "processed").mean() >= 0.97)
+    return bool((ev["outcome"] == "processed").mean() >= KEEP_UP)
 
 
 @register("04.consumer_design", kind="design",
-          hint="Each instance processes one event at a time (10 ms each, so 100 events/s), and a partition "
+          hint="Each instance processes one event at a time (EVENT_COST seconds each, so 1 / EVENT_COST events "
+               "per second), and a partition "
                "has one owner: only min(partitions, instances) instances work. Add instances until they can "
                "carry TARGET with some headroom, and give every one of them a partition.",
           defaults={"target": VARIANTS["TARGET"][0], "max_instances": 8, "seed": 7, "mean": 0.010,
-                    "duration": 8.0})
+                    "duration": DESIGN_DURATION})
 def _consumer_design(answer, *, target, max_instances, seed, mean, duration):
     if not isinstance(answer, dict) or not {"partitions", "instances"} <= set(answer):
         return Outcome(False, "answer with a dict {'partitions': ..., 'instances': ...}")

@@ -66,8 +66,10 @@ def breaker_relief(rate: float, retries: int, timeout: float, hang: float, start
 
 
 @register("05.breaker_relief", kind="measurement",
-          hint="Take res.call_attempts['orders->shipping'] divided by the number of requests, for the run "
-               "without a breaker and for the run with one (experiment 3), and divide the first by the second.",
+          hint="For each run of breaker_runs (experiment 3: the run without a breaker first, then the one with "
+               "it), take its calls to shipping per order, measures.attempts_per_request(run, 'shipping') (the "
+               "run's call attempts on the edge orders->shipping divided by its number of requests), and divide the "
+               "first by the second.",
           defaults={"rate": VARIANTS["RATE"][0], "retries": VARIANTS["RETRIES"][0], "timeout": 0.1, "hang": 20.0,
                     "start": 6.0, "end": 12.0, "duration": 18.0, "seed": 7})
 def _breaker_relief(answer, *, rate, retries, timeout, hang, start, end, duration, seed):

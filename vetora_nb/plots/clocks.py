@@ -67,7 +67,7 @@ def fanout_figure(df: pd.DataFrame) -> Figure:
     (a sweep of ``fanout_point``), the crossover marked."""
     _need(df, {"width", "variant", "e2e_p99", "caller_p99"}, "fanout_point")
     df = df.groupby(["variant", "width"], as_index=False).mean(numeric_only=True)
-    fig = Figure(figsize=(10.5, 3.9), layout="constrained")
+    fig = Figure(figsize=(9.6, 3.9), layout="constrained")
     left, right = fig.subplots(1, 2, sharey=True)
     for variant in VARIANTS:
         sel = df[df["variant"] == variant].sort_values("width")
@@ -84,14 +84,16 @@ def fanout_figure(df: pd.DataFrame) -> Figure:
         left.axvline(cross, color=GREY, ls=":", lw=1.0)
         left.text(cross, 0.98, f" RR sequential slower than ED from width {cross:.0f}",
                   transform=left.get_xaxis_transform(), ha="left", va="top", fontsize=7.5, color=GREY)
-    left.set_title("End-to-end p99: until every service is done", fontsize=10, loc="left", color=INK)
-    right.set_title("Caller p99: until orders answers", fontsize=10, loc="left", color=INK)
+    left.set_title("End-to-end p99: until every service is done", fontsize=10, loc="left", color=INK, pad=20)
+    right.set_title("Caller p99: until orders answers", fontsize=10, loc="left", color=INK, pad=20)
     for a in (left, right):
         tidy(a)
         a.set_xlabel("fan-out width (downstream services)", fontsize=8.5)
         a.set_xticks(sorted(df["width"].unique()))
         a.set_ylim(bottom=0)
-        a.legend(fontsize=7.5, frameon=False, loc="center left")
+    # One legend for both panels (the same three series), above them: off every line.
+    left.legend(fontsize=8, frameon=False, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3,
+                borderaxespad=0.2, columnspacing=1.2)
     left.set_ylabel("latency (ms)", fontsize=8.5)
     return fig
 

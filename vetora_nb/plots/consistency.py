@@ -69,7 +69,7 @@ def staleness_vs_lag(frame: pd.DataFrame, *, rate: float, keys: int) -> Figure:
     :func:`~vetora_nb.patterns.consistency.stale_fraction_vs_lag` rows of
     both styles: stale reads and write p99 against the slowdown factor, and
     the stale share against the mean apply delay with Little's bound."""
-    fig = Figure(figsize=(12.0, 3.7), layout="constrained")
+    fig = Figure(figsize=(9.6, 3.6), layout="constrained")
     axes = fig.subplots(1, 3)
     for style, part in frame.groupby("style", sort=False):
         part = part.sort_values("factor")
@@ -80,15 +80,15 @@ def staleness_vs_lag(frame: pd.DataFrame, *, rate: float, keys: int) -> Figure:
                      label=_label(style))
         if style == "event_driven":
             d = part["mean_apply_delay"].to_numpy(float) * 1000
-            axes[2].plot(d, part["stale_fraction"], "o", color=color, ms=6, label="event-driven: measured")
+            axes[2].plot(d, part["stale_fraction"], "o", color=color, ms=6, label="ED: measured")
             axes[2].plot(d, part["expected_stale_fraction"], "x", color=INK, ms=6,
-                         label="exact share, from the run")
+                         label="exact share (the run)")
             for x, y, lag in zip(d, part["stale_fraction"], part["mean_consumer_lag"]):
                 axes[2].annotate(f"lag {lag:.0f}", (x, y), textcoords="offset points", xytext=(5, -10),
-                                 fontsize=7, color="#666666")
+                                 fontsize=7.5, color="#666666")
             grid = np.linspace(0, max(d) * 1.1, 50)
             axes[2].plot(grid, [little_bound(rate, keys, g / 1000) for g in grid], "--", color=INK, lw=1.0,
-                         label="Little's law bound: rate/keys × delay")
+                         label="Little's law: rate/keys × delay")
     axes[0].set_title("Share of stale reads", fontsize=10, loc="left")
     axes[0].set_ylabel("share of reads", fontsize=8.5)
     axes[1].set_title("Write p99 (the writer's wait)", fontsize=10, loc="left")
@@ -104,7 +104,8 @@ def staleness_vs_lag(frame: pd.DataFrame, *, rate: float, keys: int) -> Figure:
     axes[2].set_ylim(bottom=0)
     for a in axes:
         tidy(a)
-        a.legend(fontsize=7, frameon=False, loc="upper left")
+        # Short labels: the bound's line climbs towards the upper right, a wide legend would sit on it.
+        a.legend(fontsize=7.5, frameon=False, loc="upper left")
     return fig
 
 
@@ -129,8 +130,9 @@ def read_your_writes(curves: dict) -> Figure:
 def stale_reads(results: dict, reads: dict, duration: float) -> Figure:
     """The consistency panel's figure: every stale read of each run — when it
     happened, how stale it was (left) — and the writers' latency (right)."""
-    fig = Figure(figsize=(12.0, 4.4))
-    a = fig.add_subplot(grid_in_inches(fig, left=0.65, right=5.4, top=0.35, bottom=0.55)[0])
+    # 10.7 in at the panel's 90 dpi is 963 px: the output area shows it at full size, small print and all.
+    fig = Figure(figsize=(10.7, 4.4))
+    a = fig.add_subplot(grid_in_inches(fig, left=0.65, right=4.7, top=0.35, bottom=0.55)[0])
     for style, r in reads.items():
         stale = r[r["stale"]]
         label = (f"{_label(style)}: {len(stale):,} of {len(r):,} reads stale ({r['stale'].mean():.1%})"
@@ -143,7 +145,7 @@ def stale_reads(results: dict, reads: dict, duration: float) -> Figure:
     a.set_ylabel("staleness (ms)", fontsize=8.5)
     tidy(a)
     a.legend(fontsize=7.5, frameon=False, loc="upper left", markerscale=3)
-    grid = grid_in_inches(fig, left=7.5, right=0.35, top=0.35, bottom=1.65)
+    grid = grid_in_inches(fig, left=6.75, right=0.35, top=0.35, bottom=1.65)
     latency(results, which="caller", ax=[fig.add_subplot(grid[0])],
             title="Write latency: until the writer is told \"ok\"")
     return fig

@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.colors import to_rgb
+from matplotlib.patches import Patch
 
 from .latency import latency
 from .layout import grid_in_inches, shade_faults, stacked_axes, tidy
-from .style import FAULT_COLOR, INK, STYLE_COLORS, color_for, style_label
+from .style import FAULT_COLOR, INK, STYLE_COLORS, STYLE_LABELS, color_for, style_label
 from .timeseries import timeseries
 
 __all__ = ["coupling_sweep", "chain_availability", "fanout"]
@@ -18,28 +20,32 @@ def coupling_sweep(frame: pd.DataFrame) -> Figure:
     """Three panels against the number of consumers, both styles: edges the
     producer holds (and redeploys to add one more), caller p99, success
     rate with the product rule's prediction (dashed). ``frame`` holds the rows
-    of :func:`vetora_nb.experiments.coupling.consumer_sweep`."""
-    fig = Figure(figsize=(12.0, 3.7), layout="constrained")
+    of :func:`vetora_nb.experiments.coupling.consumer_sweep`.
+
+    Sized for the notebook's output area (shown unshrunk), with the legends
+    above the axes, off the data. RR's "redeploys" line often lies on ED's
+    "edges" line (both 1): it is drawn last, hollow, so both stay visible.
+    """
+    fig = Figure(figsize=(9.6, 4.1), layout="constrained")
     axes = fig.subplots(1, 3)
-    for style, part in frame.groupby("style", sort=False):
-        part = part.sort_values("consumers")
-        color = color_for(style)
+    styles = list(dict.fromkeys(frame["style"]))
+    for style in sorted(styles, key=lambda s: s == "request_response"):   # RR on top
+        part = frame[frame["style"] == style].sort_values("consumers")
+        color, short = color_for(style), STYLE_LABELS.get(style, style_label(style))
         n = part["consumers"].to_numpy()
-        axes[0].plot(n, part["producer_edges"], "o-", color=color, lw=1.8, ms=5,
-                     label=f"{style_label(style)}: edges out of the producer")
-        axes[0].plot(n, part["redeploys_for_next"], "s:", color=color, lw=1.2, ms=4, alpha=0.8,
-                     label=f"{style_label(style)}: producer redeploys to add one more")
-        axes[1].plot(n, part["p99"] * 1000, "o-", color=color, lw=1.8, ms=5, label=style_label(style))
+        axes[0].plot(n, part["producer_edges"], "o-", color=color, lw=1.8, ms=5, label=f"{short}: edges out")
+        axes[0].plot(n, part["redeploys_for_next"], "s:", color=color, lw=1.4, ms=7, mfc="white", mew=1.4,
+                     label=f"{short}: redeploys for one more")
+        axes[1].plot(n, part["p99"] * 1000, "o-", color=color, lw=1.8, ms=5, label=short)
         axes[2].errorbar(n, part["success"], yerr=2 * part["stderr"].fillna(0), fmt="o-", color=color,
-                         lw=1.8, ms=5, capsize=2, label=f"{style_label(style)}: measured (±2 s.e.)")
-        axes[2].plot(n, part["predicted"], ls="--", color=color, lw=1.2, alpha=0.8,
-                     label=f"{style_label(style)}: product rule")
-    axes[0].set_title("Change: what the producer must know", fontsize=10, loc="left")
+                         lw=1.8, ms=5, capsize=2, label=f"{short}: measured ±2 s.e.")
+        axes[2].plot(n, part["predicted"], ls="--", color=color, lw=1.2, alpha=0.8, label=f"{short}: product rule")
+    axes[0].set_title("What the producer must know", fontsize=10, loc="left", pad=50)
     axes[0].set_ylabel("count", fontsize=8.5)
-    axes[1].set_title("Caller p99 latency", fontsize=10, loc="left")
+    axes[1].set_title("Caller p99 latency", fontsize=10, loc="left", pad=50)
     axes[1].set_ylabel("ms", fontsize=8.5)
     axes[1].set_ylim(bottom=0)
-    axes[2].set_title("Producer success rate", fontsize=10, loc="left")
+    axes[2].set_title("Producer success rate", fontsize=10, loc="left", pad=50)
     axes[2].set_ylabel("share of orders answered ok", fontsize=8.5)
     low = float(np.nanmin(frame["success"] - 2 * frame["stderr"].fillna(0)))
     axes[2].set_ylim(min(0.9, low - 0.01), 1.005)
@@ -47,9 +53,11 @@ def coupling_sweep(frame: pd.DataFrame) -> Figure:
         tidy(a)
         a.set_xlabel("consumers of one order", fontsize=8.5)
         a.set_xticks(sorted(frame["consumers"].unique()))
-    axes[0].legend(fontsize=7, frameon=False, loc="center right")
-    axes[1].legend(fontsize=7, frameon=False, loc="center right")
-    axes[2].legend(fontsize=7, frameon=False, loc="lower left")
+        handles, labels = a.get_legend_handles_labels()
+        order = sorted(range(len(labels)), key=lambda i: (not labels[i].startswith("RR"), i))
+        a.legend([handles[i] for i in order], [labels[i] for i in order], fontsize=8, frameon=False,
+                 loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=1,
+                 borderaxespad=0.2, handlelength=2.2, columnspacing=1.0, labelspacing=0.2)
     return fig
 
 
@@ -86,14 +94,18 @@ def fanout(results: dict, outage=None) -> Figure:
     the producer's errors and the consumers' lag (right), with ``consumer-0``'s
     ``outage`` window ``(start, end)`` (or ``None``) shaded. Errors that last the
     whole run are not a window worth shading: only the outage is drawn."""
-    fig = Figure(figsize=(12.0, 4.6))
-    left = grid_in_inches(fig, left=0.6, right=7.7, top=0.35, bottom=1.65)
+    # 10.7 in at the panel's 90 dpi is 963 px: the output area shows it at full size, small print and all.
+    fig = Figure(figsize=(10.7, 4.6))
+    left = grid_in_inches(fig, left=0.6, right=6.9, top=0.35, bottom=1.65)
     latency(results, which="caller", ax=[fig.add_subplot(left[0])])
-    right = grid_in_inches(fig, 2, left=5.3, right=1.9, top=0.35, bottom=0.5, hspace=0.45)
+    right = grid_in_inches(fig, 2, left=4.8, right=1.9, top=0.35, bottom=0.5, hspace=0.45)
     top, bottom = stacked_axes(fig, right)
     timeseries(results, ("errors", "consumer_lag"), ax=[top, bottom], faults=False)
     if outage is not None:
         shade_faults([top, bottom], [outage])
-        top.text(outage[0], 0.98, " consumer-0 down", transform=top.get_xaxis_transform(), ha="left",
-                 va="top", fontsize=7.5, color=FAULT_COLOR, fontweight="bold")
+        # Named in the legend, beside the axes: a caption inside them would sit on the curves.
+        handles, labels = top.get_legend_handles_labels()
+        band = Patch(facecolor=(*to_rgb(FAULT_COLOR), 0.09), edgecolor=FAULT_COLOR, lw=0.8)   # as shaded
+        top.legend(handles + [band], labels + ["consumer-0 down"], loc="upper left", bbox_to_anchor=(1.005, 1.0),
+                   fontsize=7.5, frameon=False, handlelength=2.2, borderaxespad=0)
     return fig

@@ -164,13 +164,13 @@ def instance_figure(res, group: str, ax=None) -> Figure:
     top = max(1.0, float(load["events"].max()))
     for i, row in load.iterrows():
         if row["events"] == 0:
-            ax.text(i, 0.02 * top, "idle", ha="center", va="bottom", fontsize=6.5, color=GREY, rotation=90)
+            ax.text(i, 0.02 * top, "idle", ha="center", va="bottom", fontsize=7.5, color=GREY, rotation=90)
     ax.set_ylim(0, top * 1.1)
     ax.set_xticks(load.index, [str(i) for i in load.index] if len(load) <= 16 else None)
     ax.set_xlabel("consumer instance", fontsize=8.5)
     ax.set_ylabel("events processed", fontsize=8.5)
     parts = sum(len(p) for p in load["partitions"])
-    ax.set_title(f"ED · {group}: work per instance ({parts} partitions)", fontsize=9, loc="left", color=INK)
+    ax.set_title(f"ED · {group}: work per instance ({parts} partition{'' if parts == 1 else 's'})", fontsize=9, loc="left", color=INK)
     tidy(ax)
     return fig
 
@@ -196,12 +196,13 @@ def scalability_panel(results: dict, service: str = "inventory", slowdown: float
     (RR's backpressure) and ``service``'s consumer lag (ED's buffer) on the left;
     the events each ``service`` instance processed (ED) and what it can do flat
     out in each style on the right (``slowdown``: its factor while slowed, 1 if not)."""
-    fig = Figure(figsize=(12.0, 6.0))
+    # 10.7 in at the panel's 90 dpi is 963 px: the output area shows it at full size, small print and all.
+    fig = Figure(figsize=(10.7, 6.0))
     metrics = ("throughput", "errors", "busy_workers", "consumer_lag")
-    grid = grid_in_inches(fig, len(metrics), left=0.55, right=5.1, top=0.3, bottom=0.5, hspace=0.42)
+    grid = grid_in_inches(fig, len(metrics), left=0.55, right=4.6, top=0.3, bottom=0.5, hspace=0.42)
     timeseries(results, metrics, ax=stacked_axes(fig, grid),
                nodes={"busy_workers": ["orders"], "consumer_lag": [service]})
-    side = grid_in_inches(fig, 2, left=8.6, right=0.2, top=0.3, bottom=0.5, height_ratios=[1.5, 1], hspace=0.45)
+    side = grid_in_inches(fig, 2, left=7.5, right=0.2, top=0.3, bottom=0.5, height_ratios=[1.5, 1], hspace=0.45)
     instance_figure(results[ED], service, ax=fig.add_subplot(side[0]))
     ax_txt = fig.add_subplot(side[1])
     ax_txt.set_axis_off()

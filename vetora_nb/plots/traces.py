@@ -168,7 +168,10 @@ def _draw_trace(frame, labels_ax, ax, title, longest) -> None:
         if np.isfinite(p) and int(p) in row_of:
             j = index_of[int(p)]
             if np.isfinite(ends[j]) and starts[i] > ends[j] + 1e-9:   # started after its parent ended
-                ax.plot([ends[j], starts[i]], [row_of[int(p)], row], color="#999999", ls=":", lw=1.0)
+                # An elbow, down from under the parent's bar, then along the child's row to its start:
+                # a diagonal from the parent's end would strike through the labels on its way.
+                ax.plot([ends[j], ends[j], starts[i]], [row_of[int(p)] + 0.31, row, row], color="#999999",
+                        ls=":", lw=1.0)
     ax.set_ylim(len(order) - 0.5, -0.5)
     ax.set_yticks([])
     ax.set_xlim(0, longest * 1.25)
