@@ -12,7 +12,8 @@ For one student's notebook the grader
    ``VETORA_COURSE_SEED`` set, so that ``ex.variant`` gives the student's own
    parameters; then, if any check passed, once more under the student's
    *hidden* variant (``VETORA_HIDDEN_VARIANT``, from the course secret);
-4. judges every check in this process (:mod:`.judging`), once per run. A
+4. judges every check in this process (:mod:`.judging`), once per run
+   (with the sandbox, the second run goes on while the first is judged). A
    check scores its points if it passes in both runs; right in the first
    and wrong in the second is the mark of a number typed in rather than
    computed, and the feedback says so.
@@ -30,6 +31,7 @@ import copy
 import re
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -179,6 +181,15 @@ def _run_notebook_for(assignment: Assignment, graded_nb, sandbox: Sandbox, env: 
     return _Run(run_nb, result, snapshot, answers, notes)
 
 
+def _answers_given(run: _Run) -> bool:
+    """Whether the kernel sent any answer at all (not ``...``, nothing that failed): worth a second run."""
+    for record in run.answers.values():
+        for item in (record.get("values") or {}).values():
+            if isinstance(item, dict) and "value" in item and item["value"] not in (None, {"__ellipsis__": True}):
+                return True
+    return False
+
+
 def _rewrite(assignment: Assignment, graded_nb):
     """What the kernel runs: the snapshot cell inserted, test cells sending answers only."""
     run_nb = copy.deepcopy(graded_nb)
@@ -299,26 +310,40 @@ def _grade(assignment: Assignment, submission, student, course_seed, timeout, se
     student_text = nbformat.writes(_student_view(assignment, graded_nb))
     env = {"VETORA_GRADING": "1", "VETORA_STUDENT_ID": student, "VETORA_COURSE_SEED": str(course_seed)}
 
-    has_code = any(c.cell_type == "code" and c.source.strip() for c in graded_nb.cells)
+    # A notebook without graded test cells has nothing for a kernel to do.
+    has_code = bool(assignment.plans) and any(c.cell_type == "code" and c.source.strip() for c in graded_nb.cells)
     visible = hidden = None
     if has_code:
         visible = _run_notebook_for(assignment, graded_nb, sandbox, env, timeout, stall_after, student_text)
         grade.notes.extend(visible.notes)
     stop_notes, not_run = _stop_messages(assignment, visible, timeout) if visible else ([], None)
     grade.notes.extend(stop_notes)
-    seen = _verdicts(assignment, visible, judge, not_run) if visible else {}
 
-    if secret is not None and any(v.passed for vs in seen.values() for v in vs):
-        hidden_env = {**env, "VETORA_HIDDEN_VARIANT": hidden_key(secret, student, course_seed)}
+    hidden_env = {**env, "VETORA_HIDDEN_VARIANT": hidden_key(secret, student, course_seed)} if secret else None
+    pending = None
+    if hidden_env and visible and _answers_given(visible) and sandbox.isolation.mode == "bwrap":
+        # The second run goes on while this process judges the first (each run's processes are
+        # in a namespace of their own, so neither run's reaper can touch the other's).
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hidden-run")
+        pending = pool.submit(_run_notebook_for, assignment, graded_nb, sandbox, hidden_env, timeout,
+                              stall_after, student_text)
+        pool.shutdown(wait=False)
+    seen = _verdicts(assignment, visible, judge, not_run) if visible else {}
+    any_passed = any(v.passed for vs in seen.values() for v in vs)
+    if pending is not None:
+        hidden = pending.result()
+    elif hidden_env and any_passed:
         hidden = _run_notebook_for(assignment, graded_nb, sandbox, hidden_env, timeout, stall_after,
                                    student_text)
+    unseen = {}
+    if hidden is not None and any_passed:
         grade.notes.extend(n for n in hidden.notes if n not in grade.notes)
         hidden_stop, hidden_not_run = _stop_messages(assignment, hidden, timeout)
         if hidden_stop:
             grade.notes.append(MESSAGES["hidden_stopped"].format(why=hidden_stop[0]))
         unseen = _verdicts(assignment, hidden, judge, hidden_not_run)
-    else:
-        unseen = {}
+    elif hidden is not None:
+        hidden = None      # nothing passed the first time: the second run decides nothing
 
     ran_nb = visible.nb if visible else _rewrite(assignment, graded_nb)
     for gid, index in assignment.graded:
