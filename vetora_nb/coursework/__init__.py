@@ -5,16 +5,20 @@ notebooks in ``notebooks/`` are the instructor source (see
 ``docs/authoring.md`` for the exercise-cell conventions); from them:
 
 - :func:`build_student_edition` writes the student edition (answers
-  replaced by stubs, hidden tests removed, outputs cleared);
+  replaced by a comment, hidden tests removed, outputs cleared), which runs
+  top to bottom, and optionally the package's wheel to hand out with it;
 - :func:`grade_submissions` grades a folder of submissions, one sub-folder per
-  student, into ``grades.csv`` and one feedback file per student;
+  student: each notebook runs in a sandbox, twice (the student's variant and
+  a hidden one), and is judged in the grader's own process, into
+  ``grades.csv``, gradebooks and one feedback file per student;
 - :func:`check_sources` lists what breaks the conventions.
 
-The same three as commands::
+The same as commands::
 
-    python -m vetora_nb.coursework student notebooks/ build/student/
+    python -m vetora_nb.coursework student notebooks/ build/student/ --wheel
     python -m vetora_nb.coursework grade submissions/ --source notebooks/ --out grades/
     python -m vetora_nb.coursework check notebooks/
+    python -m vetora_nb.coursework lab notebooks/ build/student/ my_notebooks/
 
 ``docs/instructors.md`` is the guide.
 """
@@ -27,13 +31,14 @@ import nbformat
 
 from .batch import BatchResult, grade_submissions
 from .cells import AuthoringError, problems
-from .grading import MESSAGES, Assignment, NotebookGrade, Question, grade_notebook
-from .student import build_student_edition, source_notebooks, student_notebook
+from .grading import MESSAGES, Assignment, CheckResult, NotebookGrade, Question, grade_notebook
+from .sandbox import Isolation, Sandbox, detect
+from .student import build_student_edition, edition_is_current, source_notebooks, student_notebook
 
 __all__ = [
-    "build_student_edition", "student_notebook", "grade_submissions", "grade_notebook",
-    "check_sources", "Assignment", "NotebookGrade", "Question", "BatchResult", "AuthoringError",
-    "MESSAGES",
+    "build_student_edition", "edition_is_current", "student_notebook", "grade_submissions",
+    "grade_notebook", "check_sources", "Assignment", "NotebookGrade", "Question", "CheckResult",
+    "BatchResult", "AuthoringError", "MESSAGES", "Sandbox", "Isolation", "detect",
 ]
 
 

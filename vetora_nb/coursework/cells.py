@@ -6,9 +6,13 @@ carry nbgrader metadata (``cell.metadata["nbgrader"]``, schema version 3):
 - an **answer cell** (``"solution": true``): the student's work. Its
   ``### BEGIN SOLUTION`` / ``### END SOLUTION`` region is replaced by a stub
   in the student edition; a markdown answer becomes ``YOUR ANSWER HERE``.
-- a **graded test cell** (``"grade": true, "solution": false``, locked): worth
-  ``points`` if it runs without error. Its ``### BEGIN HIDDEN TESTS`` /
-  ``### END HIDDEN TESTS`` region is removed from the student edition.
+  The stub is a comment, so a blank edition runs top to bottom: the cell
+  sets its answer to ``...`` *before* the region (``answer_drain = ...``),
+  and ``ex.check`` says "not answered yet".
+- a **graded test cell** (``"grade": true, "solution": false``, locked): its
+  checks (``ex.expect`` calls and asserts, :mod:`.checks`) share its
+  ``points``. Its ``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN TESTS``
+  region is removed from the student edition.
 - a **read-only cell** (``"locked": true``): shown to students, always taken
   from the source when grading.
 
@@ -17,15 +21,15 @@ A cell that is both ``grade`` and ``solution`` is an answer marked by hand
 
 The rules below are nbgrader's own (``ClearSolutions``,
 ``ClearHiddenTests``, ``LockCells`` and its metadata validator), so the same
-sources work with nbgrader itself:
+sources work with nbgrader itself, configured with this stub
+(``c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE"}``):
 
 >>> from nbformat.v4 import new_code_cell
->>> cell = new_code_cell("def f():\\n    ### BEGIN SOLUTION\\n    return 42\\n    ### END SOLUTION\\nf()")
+>>> cell = new_code_cell("answer = ...\\n### BEGIN SOLUTION\\nanswer = 42\\n### END SOLUTION\\nex.check('x', answer)")
 >>> print(clear_solution(cell.source, "code", solution_cell=True))
-def f():
-    # YOUR CODE HERE
-    raise NotImplementedError()
-f()
+answer = ...
+# YOUR CODE HERE
+ex.check('x', answer)
 >>> print(clear_hidden_tests("check(x)\\n### BEGIN HIDDEN TESTS\\ncheck(x, seed=2)\\n### END HIDDEN TESTS"))
 check(x)
 """
@@ -35,7 +39,7 @@ from __future__ import annotations
 import re
 
 __all__ = [
-    "CODE_STUB", "TEXT_STUB", "AuthoringError", "nbgrader_meta", "grade_id", "points",
+    "CODE_STUB", "OLD_CODE_STUB", "TEXT_STUB", "AuthoringError", "nbgrader_meta", "grade_id", "points",
     "is_solution", "is_grade", "is_locked", "is_test", "is_manual", "clear_solution",
     "clear_hidden_tests", "solution_regions", "hidden_test_regions", "problems",
     "normalise", "text_of", "test_for_answer",
@@ -46,8 +50,11 @@ END_SOLUTION = "END SOLUTION"
 BEGIN_HIDDEN = "BEGIN HIDDEN TESTS"
 END_HIDDEN = "END HIDDEN TESTS"
 
-#: What replaces a solution region in a code cell (nbgrader's Python stub).
-CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
+#: What replaces a solution region in a code cell: a comment, so that the
+#: cell still runs (nbgrader's default raises NotImplementedError instead).
+CODE_STUB = "# YOUR CODE HERE"
+#: The stub of editions made before: an answer still raising it is unanswered.
+OLD_CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 #: What replaces a solution region, or a whole answer, in a markdown cell.
 TEXT_STUB = "YOUR ANSWER HERE"
 
@@ -237,4 +244,24 @@ def problems(nb) -> list[str]:
         if has_hidden and not grade:
             found.append(f"{where}: hidden-test markers in a cell that is not a graded test cell "
                          "(set \"grade\": true)")
+        if ctype == "code" and solution and has_solution:
+            try:
+                student = clear_solution(source, "code", solution_cell=True)
+                compile(_python(student), where, "exec")
+            except SyntaxError as err:
+                found.append(f"{where}: the student edition of this cell is not valid Python ({err.msg}, "
+                             f"line {err.lineno}): leave a statement in every block around a solution "
+                             "region (a docstring will do)")
+            except AuthoringError:
+                pass
+    if not any("markers" in p or "without a" in p for p in found):
+        from .checks import notebook_plans
+
+        found.extend(notebook_plans(nb)[1])
     return found
+
+
+def _python(source: str) -> str:
+    from .checks import _python as transform
+
+    return transform(source)
