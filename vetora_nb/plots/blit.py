@@ -131,8 +131,9 @@ def _signature(artist) -> tuple:
         return ("patch", np.asarray(corners, float).tobytes(), tuple(artist.get_facecolor()),
                 tuple(artist.get_edgecolor()))
     if isinstance(artist, Text):
-        return ("text", artist.get_text(), tuple(artist.get_position()), str(artist.get_color()),
-                artist.get_visible())
+        # Where it lands on the canvas, offsets included (a title lifted by its pad, a caption on a row).
+        where = tuple(artist.get_transform().transform(artist.get_position()))
+        return ("text", artist.get_text(), where, str(artist.get_color()), artist.get_visible())
     if isinstance(artist, Legend):
         return ("legend", tuple(t.get_text() for t in artist.get_texts()), artist.get_visible())
     return ("artist", id(artist))

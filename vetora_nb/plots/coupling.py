@@ -95,10 +95,10 @@ def fanout(results: dict, outage=None) -> Figure:
     ``outage`` window ``(start, end)`` (or ``None``) shaded. Errors that last the
     whole run are not a window worth shading: only the outage is drawn."""
     # 10.7 in at the panel's 90 dpi is 963 px: the output area shows it at full size, small print and all.
-    fig = Figure(figsize=(10.7, 4.6))
-    left = grid_in_inches(fig, left=0.6, right=6.9, top=0.35, bottom=1.65)
+    fig = Figure(figsize=(10.7, 4.85))   # 0.6 in on top: fault captions, then the title
+    left = grid_in_inches(fig, left=0.6, right=6.9, top=0.6, bottom=1.65)
     latency(results, which="caller", ax=[fig.add_subplot(left[0])])
-    right = grid_in_inches(fig, 2, left=4.8, right=1.9, top=0.35, bottom=0.5, hspace=0.45)
+    right = grid_in_inches(fig, 2, left=4.8, right=1.9, top=0.6, bottom=0.5, hspace=0.45)
     top, bottom = stacked_axes(fig, right)
     timeseries(results, ("errors", "consumer_lag"), ax=[top, bottom], faults=False)
     if outage is not None:

@@ -15,8 +15,8 @@ def failure_panel(results: dict, service: str = "shipping", caller: str = "order
     the breaker's state on ``caller->service`` (when there is a ``breaker``),
     ``service``'s consumer lag and its dead-lettered events, one row each."""
     metrics = ["errors", "busy_workers"] + (["breaker_state"] if breaker else []) + ["consumer_lag", "dlq_depth"]
-    fig = Figure(figsize=(10.0, 0.85 + 1.45 * len(metrics)))
-    grid = grid_in_inches(fig, len(metrics), left=0.6, right=1.75, top=0.3, bottom=0.55, hspace=0.5)
+    fig = Figure(figsize=(10.0, 1.1 + 1.45 * len(metrics)))   # 0.55 in on top: fault captions, then the title
+    grid = grid_in_inches(fig, len(metrics), left=0.6, right=1.75, top=0.55, bottom=0.55, hspace=0.5)
     timeseries(results, metrics, ax=stacked_axes(fig, grid),
                nodes={"busy_workers": [caller], "consumer_lag": [service], "dlq_depth": [service],
                       "breaker_state": [f"{caller}->{service}"]})

@@ -216,8 +216,6 @@ def captions_above(ax, captions: dict, t_end: float, *, color: str, size: float 
     from matplotlib.textpath import TextToPath
     from matplotlib.transforms import blended_transform_factory
 
-    if not captions:
-        return 0
     t_end = float(t_end) or 1.0
     blend = blended_transform_factory(ax.transData, ax.transAxes)
     axes_in = _root(ax).get_figwidth() * ax.get_position().width   # a subfigure's axes: the root's inches
@@ -238,7 +236,7 @@ def captions_above(ax, captions: dict, t_end: float, *, color: str, size: float 
         ax.text(x, 1.0, text, transform=blend + _offset(ax, 3 + 13 * row), ha=ha, va="bottom", fontsize=size,
                 color=own, fontweight="bold" if bold else "normal", clip_on=False)
     title = ax.get_title(loc="left")
-    if title:   # the package's panel titles: 9 pt, ink
+    if title:   # the package's panel titles: 9 pt, ink; set every time, so a redraw with fewer rows lowers it again
         ax.set_title(title, loc="left", pad=4 + 13 * len(taken), fontsize=9, color=INK)
     return len(taken)
 

@@ -197,12 +197,12 @@ def scalability_panel(results: dict, service: str = "inventory", slowdown: float
     the events each ``service`` instance processed (ED) and what it can do flat
     out in each style on the right (``slowdown``: its factor while slowed, 1 if not)."""
     # 10.7 in at the panel's 90 dpi is 963 px: the output area shows it at full size, small print and all.
-    fig = Figure(figsize=(10.7, 6.0))
+    fig = Figure(figsize=(10.7, 6.25))   # 0.55 in on top: fault captions, then the title
     metrics = ("throughput", "errors", "busy_workers", "consumer_lag")
-    grid = grid_in_inches(fig, len(metrics), left=0.55, right=4.6, top=0.3, bottom=0.5, hspace=0.42)
+    grid = grid_in_inches(fig, len(metrics), left=0.55, right=4.6, top=0.55, bottom=0.5, hspace=0.42)
     timeseries(results, metrics, ax=stacked_axes(fig, grid),
                nodes={"busy_workers": ["orders"], "consumer_lag": [service]})
-    side = grid_in_inches(fig, 2, left=7.5, right=0.2, top=0.3, bottom=0.5, height_ratios=[1.5, 1], hspace=0.45)
+    side = grid_in_inches(fig, 2, left=7.5, right=0.2, top=0.55, bottom=0.5, height_ratios=[1.5, 1], hspace=0.45)
     instance_figure(results[ED], service, ax=fig.add_subplot(side[0]))
     ax_txt = fig.add_subplot(side[1])
     ax_txt.set_axis_off()

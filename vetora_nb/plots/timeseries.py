@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from .format import fault_label
 from .layout import _axes_for, _runs, captions_above, nice_above, shade_faults, tidy
-from .style import FAULT_COLOR, INK, METRIC_LABELS, NEUTRAL_COLOR, PALETTE, RATE_METRICS, _assign_colors, _label, shade
+from .style import FAULT_COLOR, GREY, INK, METRIC_LABELS, NEUTRAL_COLOR, PALETTE, RATE_METRICS, _assign_colors, _label, shade
 
 _LINESTYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)))
 
@@ -233,6 +233,7 @@ class TimeSeries:
         t_end = max((r.end_time for r in runs.values()), default=1.0) or 1.0
         arrivals_end = max((r.duration for r in runs.values()), default=t_end)
         fault_list = _fault_list(runs) if self.faults else []
+        surges = _surges(runs)
         draining = t_end - arrivals_end > 0.04 * t_end   # a drain worth marking
         for metric, a, lines, (_, series) in zip(self.metrics, self.axes, self.lines, prepared):
             k = 0
@@ -252,6 +253,7 @@ class TimeSeries:
                 a.set_ylim(0, nice_above(max(1.0, a.get_ylim()[1])))
             before = len(a.patches)
             shade_faults(a, fault_list, until=t_end)   # a fault that never ends: to the edge of the run
+            shade_faults(a, [(s, e) for s, e, _ in surges], until=t_end, color=GREY)   # a traffic spike is a cause too: grey, named
             self._marks += a.patches[before:]
             if draining:
                 self._marks.append(a.axvline(arrivals_end, color="#999999", ls=":", lw=1.0, zorder=0))
@@ -262,6 +264,8 @@ class TimeSeries:
             captions.setdefault((f.start, min(f.end, t_end)), []).append(fault_label(f))
         # Captions go above the plot area, where no curve runs: nothing is struck through.
         named = {window: " + ".join(dict.fromkeys(labels)) for window, labels in captions.items()}
+        for start, end, factor in surges:
+            named.setdefault((start, end), (f"traffic ×{factor:g}", GREY))
         if draining:
             named[(arrivals_end, t_end)] = ("arrivals stop, work drains", "#777777")
         before = len(top.texts)
@@ -272,3 +276,19 @@ class TimeSeries:
         right = np.ceil(t_end / tick * (1 - 1e-9)) * tick
         for a in self.axes:
             a.set_xlim(0, right)
+
+
+def _surges(runs) -> list:
+    """``(start, end, factor)`` of each traffic spike the runs were given
+    (``Traffic.spike``): a window where arrivals rose above the base rate."""
+    out = []
+    for res in runs.values():
+        traffic = res.traffic
+        if not str(getattr(traffic, "label", "")).startswith("spike"):
+            continue
+        segments = list(traffic.segments) + [(res.duration, None)]
+        base = min(rate for _, rate in traffic.segments)
+        for (start, rate), (end, _) in zip(segments, segments[1:]):
+            if rate > base and end > start and (start, end, rate / base) not in out:
+                out.append((start, end, rate / base))
+    return out
