@@ -372,23 +372,14 @@ class _Instance:
             g.failures[p] = 0
         # Done with it: as processed() (not called: every delivery passes here).
         g.busy -= 1
-        if self.last_commit + g.commit_interval <= now:   # the commit is due (see _commit_if_due)
-            position, committed = g.position, g.committed
-            for p in self.parts:
-                committed[p] = position[p]
-            self.last_commit = now
+        self._commit_if_due(now)
         self.step()
 
     def processed(self, _=None) -> None:
         """The service is done with a delivery (and any retry backoff)."""
         g = self.group
         g.busy -= 1
-        now = g.env._now
-        if self.last_commit + g.commit_interval <= now:   # the commit is due (see _commit_if_due)
-            position, committed = g.position, g.committed
-            for p in self.parts:
-                committed[p] = position[p]
-            self.last_commit = now
+        self._commit_if_due(g.env._now)
         self.step()
 
     def _commit_if_due(self, now: float) -> bool:
