@@ -113,6 +113,8 @@ SIMULATE_ERRORS = [
     (lambda: vn.simulate(_cycle(), T), ValueError, "cycle of synchronous calls"),
     (lambda: vn.simulate(_event_loop(), T), ValueError, "cycle"),
     (lambda: vn.simulate(_arch(), vn.Traffic.poisson(1e9), duration=60), ValueError, "rate"),
+    (lambda: vn.simulate(_arch(), T, max_requests="many"), TypeError, "max_requests"),
+    (lambda: vn.simulate(_arch(), T, max_requests=0), TypeError, "max_requests"),
     (lambda: vn.simulate("shop", T), TypeError, "architecture"),
     (lambda: vn.simulate(_arch(), 100), TypeError, "traffic"),
 ]

@@ -86,6 +86,8 @@ def simulate(architecture: Architecture, traffic: Traffic, duration: float = 60.
     trace_sample = _positive("trace_sample", trace_sample, allow_zero=True)
     if trace_sample > 1:
         raise ValueError(f"trace_sample must be between 0 and 1, got {trace_sample}")
+    if isinstance(max_requests, bool) or not isinstance(max_requests, int) or max_requests < 1:
+        raise TypeError(f"max_requests must be a whole number >= 1, got {max_requests!r}")
     expected = traffic.expected_arrivals(duration)
     if expected > max_requests:
         raise ValueError(
