@@ -54,3 +54,25 @@ def test_a_move_during_a_run_is_not_lost():
     panel.controls["rate"].value = 90
     assert panel.wait(timeout=120)
     assert {res.traffic.segments[0][1] for res in panel.results.values()} == {90}
+
+
+def test_a_runs_own_error_reaches_the_caller_and_leaves_the_pool_working():
+    """Bad input raises in the worker as it would here (a TypeError naming the
+    parameter); that is the run's error, not the pool's, so the pool stays
+    in use. A run that cannot travel to a worker (a Job holding a lambda) is
+    made here, without giving up the pool either."""
+    if workers.cores() < 2:
+        pytest.skip("one core: there is no pool")
+    import vetora_nb as vn
+    from vetora_nb.runs import Job, Run
+
+    good = Run(vn.scenarios.order_placed("request_response"), vn.Traffic.poisson(50), duration=1)
+    bad = Run(vn.scenarios.order_placed("event_driven"), vn.Traffic.poisson(50), duration=1,
+              options={"max_requests": "many"})
+    with pytest.raises(TypeError, match="max_requests"):
+        workers.execute([good, bad])
+    assert workers.start() is not None, "a run's bad input made the pool give up"
+    here = Job(lambda: 42)
+    drain = Job(vn.theory.backlog_drain_time, {"backlog": 100, "capacity": 60, "arrival_rate": 10})
+    assert [r for r, _ in workers.execute([here, drain])] == [42, 2.0]
+    assert workers.start() is not None, "a run that cannot be pickled made the pool give up"

@@ -25,10 +25,12 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
+import pickle
 import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 __all__ = ["cores", "start", "execute", "shutdown"]
 
@@ -88,24 +90,31 @@ def execute(runs, *, parallel: bool = True) -> list:
     """``[(result, seconds)]`` for each of ``runs`` (:class:`~vetora_nb.runs.Run`
     or :class:`~vetora_nb.runs.Job`), in order; ``seconds`` is the CPU time the run took.
 
-    With ``parallel`` and more than one run, they go to the pool; a pool
-    that fails is dropped for good and the runs are made here.
+    With ``parallel`` and more than one run, they go to the pool. A run's
+    own error (bad input) is raised here, as if it had been made here, and
+    the pool stays in use; runs that cannot travel to a worker (a Job that
+    holds a lambda) are made here; only a pool that broke is dropped for good.
     """
     global _broken, _pool
     runs = list(runs)
-    pool = start() if parallel and len(runs) > 1 else None
+    pool = start() if parallel and len(runs) > 1 and _travels(runs) else None
     if pool is not None:
         try:
             futures = [pool.submit(_timed, run) for run in runs]
             return [f.result() for f in futures]
-        except Exception as exc:
-            # A run's own error (bad input) is the caller's to see; a broken pool is ours.
-            from concurrent.futures.process import BrokenProcessPool
-            import pickle
-            if not isinstance(exc, (BrokenProcessPool, pickle.PicklingError, AttributeError, TypeError)):
-                raise
+        except BrokenProcessPool:
             _broken, _pool = True, None
     return [_timed(run) for run in runs]
+
+
+def _travels(runs) -> bool:
+    """Whether every run can be pickled to a worker process."""
+    try:
+        for run in runs:
+            pickle.dumps(run)
+    except (pickle.PicklingError, AttributeError, TypeError):
+        return False
+    return True
 
 
 def shutdown() -> None:
