@@ -120,9 +120,7 @@ class RunCache:
         t0 = time.perf_counter()
         result = run.execute()
         seconds = time.perf_counter() - t0
-        self._results[key] = result
-        while len(self._results) > self.size:
-            self._results.popitem(last=False)
+        self.put(run, result)
         return result, seconds
 
     def __contains__(self, key) -> bool:

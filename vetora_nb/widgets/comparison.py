@@ -69,7 +69,7 @@ def comparison_spec(scenario: Callable = scenarios.order_placed, *, styles=scena
     """The :class:`PanelSpec` of a :class:`ComparisonPanel` (its arguments, checked)."""
     if not callable(scenario):
         raise TypeError(f"scenario must be a function style -> Architecture, got {scenario!r}")
-    controls, plots, metrics = (tuple((x,) if isinstance(x, str) else x) for x in (controls, plots, metrics))
+    controls, plots, metrics = _names(controls), _names(plots), _names(metrics)
     bad = [g for g in controls if g not in CONTROL_GROUPS]
     if bad:
         raise ValueError(f"controls: unknown group {bad[0]!r}; choose from {tuple(CONTROL_GROUPS)}")
@@ -157,11 +157,12 @@ class ComparisonPanel(SpecPanel):
         spec = comparison_spec(scenario, styles=styles, controls=controls, plots=plots, metrics=metrics,
                                nodes=nodes, latency=latency, numbers=numbers, max_requests=max_requests,
                                duration=duration, seed=seed, title=title)
-        self.plots, self.metrics = tuple(spec_plots(plots)), tuple(spec_plots(metrics))
+        self.plots, self.metrics = _names(plots), _names(metrics)
         super().__init__(spec, run=run, **values)
 
 
-def spec_plots(value) -> tuple:
+def _names(value) -> tuple:
+    """One name or several, as a tuple: ``"latency"`` is ``("latency",)``."""
     return (value,) if isinstance(value, str) else tuple(value)
 
 

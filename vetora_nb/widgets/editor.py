@@ -33,7 +33,7 @@ import ipywidgets as W
 
 from .. import plots as vp
 from ..studio import Design, DesignError, shipped
-from .parts import _ERROR_STYLE
+from .parts import _ERROR_STYLE, error_message
 
 __all__ = ["DesignEditor"]
 
@@ -170,7 +170,7 @@ class DesignEditor:
             else:   # pragma: no cover - every button is handled above
                 raise KeyError(name)
         except (ValueError, TypeError, KeyError, OSError) as exc:
-            self._say(f"Could not {name}: {_readable(exc)}", error=True)
+            self._say(f"Could not {name}: {error_message(exc)}", error=True)
             return
         self._changed(note)
 
@@ -257,9 +257,3 @@ class DesignEditor:
 
     def __repr__(self) -> str:
         return f"<DesignEditor: {self.design!r}>"
-
-
-def _readable(exc: BaseException) -> str:
-    if isinstance(exc, KeyError) and exc.args:
-        return str(exc.args[0])
-    return str(exc) or type(exc).__name__

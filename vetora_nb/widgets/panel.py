@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 from .. import plots as vp
 from .. import workers
-from .parts import _BUSY, _ERROR_STYLE
+from .parts import _BUSY, _ERROR_STYLE, error_message
 
 # ---------------------------------------------------------------------------
 
@@ -143,7 +143,7 @@ class Panel:
                     widget.value = value
                 except Exception as exc:   # a TraitError names the bad value
                     self._restore(before)  # all or nothing: the picture still matches the controls
-                    self._show_error(f"Could not set {name} to {value!r}: {_message(exc)}", clear=False)
+                    self._show_error(f"Could not set {name} to {value!r}: {error_message(exc)}", clear=False)
                     return
                 if _differs(widget.value, value):
                     notes.append(f"{name} {value!r} is outside the slider: using {_short(widget.value)}")
@@ -239,7 +239,7 @@ class Panel:
         try:
             results = self.simulate(params, timings)
         except Exception as exc:
-            self._show_error(f"Could not simulate: {_message(exc)}")
+            self._show_error(f"Could not simulate: {error_message(exc)}")
             return
         t0 = time.perf_counter()
         # One draw at a time: a drawing redrawn in place is shared by the runs
@@ -256,7 +256,7 @@ class Panel:
                 png = drawing.png(self.dpi) if hasattr(drawing, "png") else vp.figure_png(fig, dpi=self.dpi)
                 numbers = self.summary_html(results)
             except Exception as exc:
-                self._show_error(f"Could not draw: {_message(exc)}")
+                self._show_error(f"Could not draw: {error_message(exc)}")
                 return
             self._drawing = None if isinstance(drawing, Figure) else drawing
         timings["draw"] = time.perf_counter() - t0
@@ -303,14 +303,6 @@ class Panel:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {', '.join(self.controls) or 'no controls'}>"
-
-
-def _message(exc: BaseException) -> str:
-    """The readable part of an exception (a KeyError's message has quotes around it)."""
-    if isinstance(exc, KeyError) and exc.args:
-        return str(exc.args[0])
-    text = str(exc).strip()
-    return text or type(exc).__name__
 
 
 def _differs(got, wanted) -> bool:

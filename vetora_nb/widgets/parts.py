@@ -20,6 +20,22 @@ _ERROR_STYLE = "color:#b00020;font-weight:600"
 
 # ---------------------------------------------------------------------------
 
+def error_message(exc: BaseException) -> str:
+    """The readable part of an exception, for a panel's status line.
+
+    A KeyError's ``str`` has quotes around its message; an exception with no
+    message is named by its type.
+
+    >>> error_message(KeyError("no service 'orders'"))
+    "no service 'orders'"
+    >>> error_message(ValueError())
+    'ValueError'
+    """
+    if isinstance(exc, KeyError) and exc.args:
+        return str(exc.args[0])
+    return str(exc).strip() or type(exc).__name__
+
+
 def run_duration(duration) -> float:
     """A panel's simulated seconds per run, checked: a number > 0."""
     if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not duration > 0:
