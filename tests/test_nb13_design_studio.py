@@ -207,6 +207,22 @@ def test_moving_a_control_runs_again(studio):
     assert panel.results["request_response"].summary()["requests"] > 0
 
 
+def test_moves_redraw_in_place_the_picture_a_fresh_draw_gives(studio):
+    from test_redraw import assert_same_picture
+
+    panel = studio.panel
+    figure = panel.figure
+    for move in ({"rate": 150}, {"service": "payment", "down": False, "slowdown": 6.0},
+                 {"cut": "shipping"}, {"retries": 2, "breaker": True}):
+        panel.update(**move)
+        assert panel.in_place and panel.figure is figure, f"{move}: a fresh figure was drawn"
+        assert_same_picture(panel, move)
+    # A tick makes the twin a hybrid: other run names, so a fresh figure.
+    studio.editor.sync_boxes[("orders", "payment")].value = True
+    assert not panel.in_place and panel.figure is not figure
+    assert_same_picture(panel, "the twin a hybrid")
+
+
 def test_an_invalid_design_is_explained_in_the_panel(studio):
     editor, panel = studio.editor, studio.panel
     _add_edge(editor, "call", "payment", "orders")
