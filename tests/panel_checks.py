@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import html
+import warnings
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
@@ -71,11 +72,16 @@ def assert_drawn(panel) -> None:
 
 def updates_that_draw(panel, settings):
     """Apply each update of ``settings`` in turn: each must run the panel once
-    and draw (:func:`assert_drawn`). Yields each setting after its run, for a
+    and draw (:func:`assert_drawn`), with no warning on the way. Yields each setting after its run, for a
     test's own checks."""
     for setting in settings:
         runs = panel.runs
-        panel.update(**setting)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            panel.update(**setting)
+        # A warning would be printed under the panel, in the student's notebook.
+        shown = [w for w in caught if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning))]
+        assert not shown, f"{setting}: a warning reaches the notebook: {shown[0].category.__name__}: {shown[0].message}"
         assert panel.error is None, f"{setting}: {panel.error}"
         assert panel.runs == runs + 1, f"{setting} ran {panel.runs - runs} times"
         assert_drawn(panel)

@@ -221,6 +221,12 @@ def test_panel_every_control_at_both_ends():
     assert_each_draws(panel, settings_one_at_a_time(panel, reset=False))
 
 
+def test_panel_each_control_alone_at_both_ends():
+    # From the defaults: e.g. the most partitions with no hot key (no partition to name).
+    panel = nb08.panel(duration=2, run=False)
+    assert_each_draws(panel, settings_one_at_a_time(panel))
+
+
 def test_panel_shows_duplicates_and_idempotence():
     panel = nb08.panel(duration=8, crash=(3, 4), commit_interval=2.0, run=False)
     panel.update(rate=100)

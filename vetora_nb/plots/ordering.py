@@ -61,7 +61,8 @@ def _lag_axes(ax, res, group, title, *, legend_beside: bool = False):
     ax.set_xlim(0, res.end_time)
     ax.set_ylim(bottom=0, top=max(5.0, ax.get_ylim()[1]))
     tidy(ax)
-    if partitions > 1:
+    # Beyond 8 partitions only the hot one is named, and there may be none.
+    if partitions > 1 and ax.get_legend_handles_labels()[0]:
         if legend_beside:   # a narrow axes with room on its right
             ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0), borderaxespad=0.3,
                       ncol=1, handlelength=1.4, labelspacing=0.3)
