@@ -131,6 +131,23 @@ def test_latency_marks_percentiles(calm):
     assert "p50" in legend and "p95" in legend and "p99" in legend
 
 
+@pytest.mark.parametrize("rate, noted", [(600, True), (400, False)])
+def test_answers_refused_in_0_ms_are_noted_beside_their_step_when_there_is_room(rate, noted):
+    # A full queue refuses at once (backpressure): ~40% of answers at 600/s, ~8% at 400/s.
+    arch = vn.scenarios.order_placed("request_response", queue_capacity=2 if rate == 600 else 5)
+    fig = vp.latency({"request_response": vn.simulate(arch, vn.Traffic.poisson(rate), duration=5, seed=3)},
+                     which="caller")
+    ax = fig.axes[0]
+    legend = " ".join(t.get_text() for t in ax.get_legend().get_texts())
+    assert "refused in 0 ms" in legend                       # the legend always tells the share
+    notes = [t for t in ax.texts if t.get_text() == "refused\nin 0 ms"]
+    assert bool(notes) == noted
+    if notes:   # inside the axes, under the line's top: the step rises to the refused share
+        fig.canvas.draw()
+        box, frame = notes[0].get_window_extent(), ax.get_window_extent()
+        assert frame.y0 <= box.y0 and box.y1 <= frame.y1
+
+
 def test_latency_single_result_list_and_empty(calm, empty):
     assert_figure(vp.latency(calm["event_driven"]))
     assert_figure(vp.latency(list(calm.values())))

@@ -124,6 +124,14 @@ def _series(runs, views) -> list:
     return series
 
 
+#: Height of the two-line "refused in 0 ms" note, with a margin, in inches.
+_NOTE_HEIGHT_IN = 0.32
+
+
+def _axes_height_in(a) -> float:
+    return a.bbox.height / a.figure.dpi     # the axes may sit in a subfigure
+
+
 def _cdf(v: np.ndarray) -> tuple:
     """``(x, share)`` of the empirical CDF of ``v``: every point up to 1,000
     values, else 1,000 evenly spaced quantiles (the same curve on screen).
@@ -203,7 +211,9 @@ class LatencyCDF:
             line.set_label(label)
             dots.set_data(pct, np.asarray(self.percentiles) / 100)
             labels.append(label)
-            if zero.any():
+            # The note sits beside the step of refused answers, under the line; a share
+            # too small to hold it is told by the legend alone.
+            if zero.mean() * _axes_height_in(a) >= _NOTE_HEIGHT_IN:
                 self._notes.append(a.text(floor * 1.25, zero.mean() / 2, "refused\nin 0 ms", fontsize=7,
                                           color=self.colors[name], va="center", ha="left"))
         lo = min(s[2].min() for s in series)
