@@ -7,14 +7,16 @@ the student edition and the grader rely on the same landmarks.
 
 from __future__ import annotations
 
+import json
 import re
 
 import nbformat
 import pytest
 
-from notebook_runner import notebook_paths
+from notebook_runner import REPO_ROOT, notebook_paths
 
 NOTEBOOKS = notebook_paths()
+APP_PAGES = sorted((REPO_ROOT / "app").glob("*.ipynb"))
 
 #: The ``##`` sections of a notebook, in order. ``Experiment`` repeats (1, 2, ...).
 SHAPE = ("Learning goals", "The setting", "Before you run", "Experiment", "Your turn: sliders", "What you saw",
@@ -87,3 +89,11 @@ def test_notebook_has_the_collection_shape(path):
 def test_notebook_has_one_title_with_its_number(path):
     titles = headings(path, level=1)
     assert len(titles) == 1 and titles[0].startswith(path.name[:2] + " · "), f"{path.name}: titles {titles}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS + APP_PAGES, ids=[p.name for p in NOTEBOOKS + APP_PAGES])
+def test_every_cell_has_its_own_id(path):
+    # JupyterLab and nbformat key cells by id; nbformat warns of a cell without one and will refuse it.
+    ids = [cell.get("id") for cell in json.loads(path.read_text())["cells"]]
+    assert None not in ids, f"{path.name}: cell {ids.index(None)} has no id"
+    assert len(set(ids)) == len(ids), f"{path.name}: cell ids repeat"
