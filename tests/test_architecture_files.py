@@ -13,7 +13,7 @@ import vetora_nb as vn
 from vetora_nb import architecture_files as af
 from vetora_nb import scenarios
 
-SHIPPED_DIR = Path(__file__).resolve().parent.parent / "data" / "architectures"
+SHIPPED_DIR = Path(__file__).resolve().parent.parent / "vetora_nb" / "data" / "architectures"
 RR, ED = scenarios.STYLES
 
 

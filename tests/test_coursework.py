@@ -370,6 +370,21 @@ def test_the_wheel_holds_the_package_and_no_solution(tmp_path):
     assert "vetora_nb/__init__.py" in names and "vetora_nb/exercises/nb07_temporal_coupling.py" in names
     assert not [n for n in names if n.endswith(".ipynb") or n.startswith(("notebooks/", "tests/"))]
     assert "### BEGIN SOLUTION\n" not in text
+    # What the package reads travels in it: installed from the wheel, notebook 13
+    # starts from a shipped architecture and Traffic.from_csv finds its profile.
+    assert "vetora_nb/data/diurnal_profile.csv" in names
+    assert "vetora_nb/data/architectures/hybrid_shop_request_response.toml" in names
+    installed = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(installed)
+    probe = ("import vetora_nb as vn, pathlib; from vetora_nb.experiments import studio; "
+             "from vetora_nb.studio import Design, shipped; "
+             f"assert pathlib.Path(vn.__file__).is_relative_to({str(installed)!r}), vn.__file__; "
+             "Design.load(studio.SHOP); assert len(shipped()) >= 6, shipped(); "
+             "print(vn.Traffic.from_csv('diurnal_profile.csv').label)")
+    ran = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(installed)})
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    assert "diurnal_profile.csv" in ran.stdout
     bundle = build_zip(tmp_path / "out", tmp_path / "student.zip")
     assert zipfile.ZipFile(bundle).namelist() == [f"out/{wheel.name}"]
 
@@ -742,7 +757,6 @@ def hostile(tmp_path_factory, isolation):
     package = root / "installed"
     shutil.copytree(Path(cw.__file__).parent.parent, package / "vetora_nb",
                     ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(REPO_ROOT / "data", package / "data")
     source = root / "source"
     source.mkdir()
     for name in (FIXTURE.name, "fixture_exercises.py"):

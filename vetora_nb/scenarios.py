@@ -262,7 +262,7 @@ def hybrid_shop(sync="hybrid", *, partitions: int = 4, fanout: str = "parallel",
 
 # -- the scenarios as files ------------------------------------------------------
 
-#: The scenarios the notebooks use, as shipped in ``data/architectures/<name>.toml``
+#: The scenarios the notebooks use, as shipped in ``vetora_nb/data/architectures/<name>.toml``
 #: (see :mod:`vetora_nb.architecture_files`): an instructor can hand one out,
 #: edit it, or load it with ``vn.load_architecture(path)``.
 SHIPPED = {
@@ -281,7 +281,7 @@ __all__ += ["SHIPPED", "write_files"]
 def write_files(folder) -> list:
     """Write every :data:`SHIPPED` scenario to ``folder/<name>.toml``; returns the paths.
 
-    ``python -c "import vetora_nb as vn; vn.scenarios.write_files('data/architectures')"``
+    ``python -c "import vetora_nb as vn; vn.scenarios.write_files('vetora_nb/data/architectures')"``
     regenerates the shipped files after a scenario's defaults change (a test
     says when they no longer match).
     """

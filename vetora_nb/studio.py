@@ -35,7 +35,7 @@ event-driven and the other way round.
 
 A design is saved and loaded as an architecture file
 (:mod:`vetora_nb.architecture_files`), so a round trip is exact, and any
-architecture — a shipped one in ``data/architectures/`` — can be the start
+architecture — a shipped one (:func:`shipped`) — can be the start
 of a design (:meth:`Design.load`, :meth:`Design.from_architecture`).
 Service times are exponential with the mean given in seconds unless a
 distribution is given; the other keywords of ``add_service``, ``add_call``
@@ -52,12 +52,13 @@ import networkx as nx
 from . import architecture_files as files
 from .architecture import Architecture
 from .distributions import Distribution
+from .traffic import DATA_DIR
 from .twins import NoFaithfulTwin, twin
 
 __all__ = ["Design", "DesignError", "SHIPPED_DIR", "shipped"]
 
 #: Where the collection's architectures are shipped as files.
-SHIPPED_DIR = Path(__file__).resolve().parent.parent / "data" / "architectures"
+SHIPPED_DIR = DATA_DIR / "architectures"
 
 _KINDS = {"call": ("calls", "caller", "callee"), "publish": ("publications", "service", "stream"),
           "subscribe": ("subscriptions", "stream", "service")}
@@ -67,7 +68,7 @@ _ENDS = {"call": ("service", "service"), "publish": ("service", "stream"), "subs
 
 
 def shipped() -> dict:
-    """``{name: path}`` of the architectures shipped in ``data/architectures/``."""
+    """``{name: path}`` of the architectures the package ships (in its ``data/architectures/``)."""
     return {p.stem: p for p in sorted(SHIPPED_DIR.glob("*.toml"))}
 
 

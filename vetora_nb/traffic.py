@@ -29,7 +29,9 @@ import numpy as np
 
 __all__ = ["Traffic", "DATA_DIR"]
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+#: The files the package ships: traffic profiles, and the scenarios as architecture files
+#: (``architectures/``). Inside the package, so that an installed wheel has them too.
+DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
 def _rate(name, value) -> float:
@@ -127,7 +129,7 @@ class Traffic:
                  rate_scale: float = 1.0, entry: str | None = None, **keys) -> "Traffic":
         """A profile from a CSV with columns ``time,rate`` (seconds, per second).
 
-        A bare file name is looked up in the project's ``data/`` folder.
+        A bare file name is looked up in the package's ``data/`` folder (:data:`DATA_DIR`).
         ``time_scale`` and ``rate_scale`` stretch the profile in time and height.
         """
         p = Path(path)

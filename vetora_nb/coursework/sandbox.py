@@ -89,21 +89,19 @@ class Sandbox:
 
     def __init__(self, isolation: Isolation | None = None, *, package: Path | None = None):
         import vetora_nb
-        from vetora_nb.traffic import DATA_DIR
 
         self.isolation = isolation or detect()
         self.root = Path(tempfile.mkdtemp(prefix="vetora-grading-"))
         os.chmod(self.root, 0o755)
         self.package_src = Path(package or Path(vetora_nb.__file__).parent).resolve()
-        self.data_src = DATA_DIR if DATA_DIR.is_dir() else None
+        # The package ships its data inside it; a run's folder gets a copy, as a student edition has.
+        self.data_src = self.package_src / "data" if (self.package_src / "data").is_dir() else None
         self.package_root = self._copy_package(self.root / "pkg")
 
     # -- the package copy -------------------------------------------------------------
     def _copy_package(self, target: Path) -> Path:
         ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
         shutil.copytree(self.package_src, target / "vetora_nb", ignore=ignore)
-        if self.data_src is not None:
-            shutil.copytree(self.data_src, target / "data", ignore=ignore)
         compileall.compile_dir(target / "vetora_nb", quiet=1)
         _read_only(target)
         return target
