@@ -11,6 +11,7 @@ virtualenv's data path, and they must stay visible.
 from __future__ import annotations
 
 import os
+import statistics
 import sys
 from pathlib import Path
 
@@ -61,6 +62,10 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("slider release -> plot redraw")
         for line in lines:
             terminalreporter.write_line(line)
+        notebooks = [int(line.rsplit(": ", 1)[1].split()[0]) for line in lines if "test_notebook_in_browser" in line]
+        if notebooks:
+            terminalreporter.write_line(f"median of {len(notebooks)} notebooks' main panels: "
+                                        f"{statistics.median(notebooks):.0f} ms (target: 400 ms; a benchmark, not a test)")
 
 
 # -- the browser: one Chromium for the whole session ------------------------------

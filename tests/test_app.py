@@ -30,7 +30,7 @@ import nbformat
 import pytest
 
 from notebook_runner import NOTEBOOKS_DIR, REPO_ROOT, execute_notebook, kernel_env, stored_output_problems
-from test_browser import ARTIFACTS, SERVER_START_TIMEOUT, _free_port, move_first_slider_with_keyboard
+from test_browser import ARTIFACTS, SERVER_START_TIMEOUT, _free_port, move_first_slider_with_keyboard, slider_direction
 
 APP_DIR = REPO_ROOT / "app"
 PAGES = sorted(APP_DIR.glob("*.ipynb"))
@@ -186,7 +186,7 @@ def test_a_page_loads_and_a_slider_redraws(page_file, app_server, browser, recor
         for code in ("ComparisonPanel", "import vetora_nb", "nb13.studio", "from vetora_nb"):
             assert code not in text, f"the page shows code: {code!r}"
         before = page.evaluate(_IMAGES_JS)
-        value = move_first_slider_with_keyboard(page, presses=1)
+        value = move_first_slider_with_keyboard(page, presses=1, key=slider_direction(page))
         moved = time.monotonic()
         page.wait_for_function(f"before => JSON.stringify(({_IMAGES_JS})()) !== JSON.stringify(before)",
                                arg=before, timeout=REDRAW_TIMEOUT, polling=100)

@@ -88,6 +88,7 @@ class Panel:
             parts.append(W.VBox(list(self.controls.values())))
         parts += [self.status, self.numbers, self.output]
         self.widget = W.VBox(parts)
+        self.widget.add_class("vetora-panel")      # how a page (or a browser test) finds a panel
 
     # -- what subclasses provide ---------------------------------------------
     def simulate(self, params: dict, timings: dict) -> dict:
