@@ -68,6 +68,7 @@ def test_every_view_only_control_changes_the_picture(panel):
         low, high = extremes(widget)[0], extremes(widget)[-1]
         if isinstance(widget, W.FloatSlider):   # the ends of a run may have no request to show
             low, high = widget.min + 0.2 * (widget.max - widget.min), widget.min + 0.6 * (widget.max - widget.min)
-        pictures = [plots.figure_png(spec.draw(results, {**params, name: v}, analysis), dpi=40) for v in (low, high)]
+        drawn = [spec.draw(results, {**params, name: v}, analysis) for v in (low, high)]   # a Figure or a drawing
+        pictures = [plots.figure_png(getattr(d, "figure", d), dpi=40) for d in drawn]
         assert pictures[0] != pictures[1], f"{spec.name}: moving {name!r} does not change the picture"
     assert _keys(panel, params) == _keys(panel, {**params, **{n: extremes(panel.controls[n])[-1] for n in shown}})

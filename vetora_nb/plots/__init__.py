@@ -74,8 +74,8 @@ from .failure import failure_panel
 from .clocks import clock_bars, fanout_figure, hop_figure, latency_panel, tail_figure
 from .temporal import cut_figure, drain_figure, outage_figure
 from .ordering import delivery_figure, ordering_figure, partition_figure
-from .event_log import (catch_up_figure, event_log_figure, lag_figure, log_figure, state_figure,
-                        staleness_figure, staleness_vs_slowdown_figure, time_travel_figure)
+from .event_log import (catch_up_figure, event_log_drawing, event_log_figure, lag_figure, log_figure,
+                        state_figure, staleness_figure, staleness_vs_slowdown_figure, time_travel_figure)
 from .sagas import SAGA_COLORS, duration_figure, outcomes_figure, saga_figure, tradeoff_figure, window_figure
 from .capstone import (SERVICE_COLORS, drill_figure, drill_panel_figure, slo_matrix, slo_promise, slo_summary,
                        slo_value)
@@ -99,7 +99,7 @@ __all__ = [
     "outage_figure", "cut_figure", "drain_figure",
     "partition_figure", "delivery_figure", "ordering_figure",
     "log_figure", "state_figure", "lag_figure", "staleness_figure", "time_travel_figure", "event_log_figure",
-    "catch_up_figure", "staleness_vs_slowdown_figure",
+    "event_log_drawing", "catch_up_figure", "staleness_vs_slowdown_figure",
     "SAGA_COLORS", "outcomes_figure", "window_figure", "duration_figure", "saga_figure", "tradeoff_figure",
     "SERVICE_COLORS", "slo_value", "slo_promise", "slo_summary", "slo_matrix", "drill_figure", "drill_panel_figure",
     "verdict_figure",
