@@ -35,6 +35,14 @@ SEQUENCES = {
         ({"retention": None, "slowdown": 1.0}, True),
         ({"rate": 150}, True),
     ]),
+    "10_sagas": (6.0, [
+        ({"rate": 120}, True),
+        ({"step_failure": 0.0}, True),                    # no saga compensated: fewer lines, one bar at 0
+        ({"step_failure": 0.4}, True),
+        ({"broker_ms": 18.0}, True),                      # choreography's run only
+        ({"network_ms": 6.0}, True),
+        ({"rate": 20, "step_failure": 0.1}, True),
+    ]),
 }
 
 

@@ -76,7 +76,8 @@ from .temporal import cut_figure, drain_figure, outage_figure
 from .ordering import delivery_figure, ordering_figure, partition_figure
 from .event_log import (catch_up_figure, event_log_drawing, event_log_figure, lag_figure, log_figure,
                         state_figure, staleness_figure, staleness_vs_slowdown_figure, time_travel_figure)
-from .sagas import SAGA_COLORS, duration_figure, outcomes_figure, saga_figure, tradeoff_figure, window_figure
+from .sagas import (SAGA_COLORS, duration_figure, outcomes_figure, saga_drawing, saga_figure, tradeoff_figure,
+                    window_figure)
 from .capstone import (SERVICE_COLORS, drill_figure, drill_panel_figure, slo_matrix, slo_promise, slo_summary,
                        slo_value)
 from .verdicts import verdict_figure
@@ -100,7 +101,8 @@ __all__ = [
     "partition_figure", "delivery_figure", "ordering_figure",
     "log_figure", "state_figure", "lag_figure", "staleness_figure", "time_travel_figure", "event_log_figure",
     "event_log_drawing", "catch_up_figure", "staleness_vs_slowdown_figure",
-    "SAGA_COLORS", "outcomes_figure", "window_figure", "duration_figure", "saga_figure", "tradeoff_figure",
+    "SAGA_COLORS", "outcomes_figure", "window_figure", "duration_figure", "saga_figure", "saga_drawing",
+    "tradeoff_figure",
     "SERVICE_COLORS", "slo_value", "slo_promise", "slo_summary", "slo_matrix", "drill_figure", "drill_panel_figure",
     "verdict_figure",
     "SWEEP_METRICS", "heatmap", "heatmap_figure", "sweep_panel_figure",
