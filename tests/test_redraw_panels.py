@@ -43,6 +43,20 @@ SEQUENCES = {
         ({"network_ms": 6.0}, True),
         ({"rate": 20, "step_failure": 0.1}, True),
     ]),
+    # A waterfall's layout follows its traces' rows: a move to traces of other rows draws a fresh figure.
+    "03_observability": (6.0, [
+        ({"rate": 120}, True),
+        ({"trace_at": 2.0}, True),                        # the picture only: another failure
+        ({"service": "inventory"}, True),
+        ({"error_rate": 0.6}, True),
+        ({"trace_at": 5.0}, True),
+        ({"propagate": False}, False),                    # the event-driven trace stops at the broker: 2 rows
+        ({"trace_sample": 0.3}, True),
+        ({"service": "analytics", "error_rate": 0.1}, False),   # no event-driven failure traced: a note
+        ({"rate": 40}, False),                            # neither style has one
+        ({"rate": 50, "service": "shipping", "error_rate": 0.3, "propagate": True, "trace_sample": 1.0}, False),
+        ({"trace_at": 3.0}, True),
+    ]),
 }
 
 
