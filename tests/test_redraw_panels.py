@@ -43,6 +43,14 @@ SEQUENCES = {
         ({"network_ms": 6.0}, True),
         ({"rate": 20, "step_failure": 0.1}, True),
     ]),
+    "02_consistency": (6.0, [
+        ({"rate": 200}, True),
+        ({"read_rate": 800}, True),                       # the picture only: another read workload
+        ({"slowdown": 6.0}, True),
+        ({"partitions": 1}, True),
+        ({"rate": 30, "slowdown": 1.0}, True),            # few stale reads: the scale comes down
+        ({"read_rate": 100}, True),
+    ]),
     # A waterfall's layout follows its traces' rows: a move to traces of other rows draws a fresh figure.
     "03_observability": (6.0, [
         ({"rate": 120}, True),

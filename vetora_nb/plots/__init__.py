@@ -67,7 +67,7 @@ from .traces import waterfall
 
 # figures by topic, in the notebooks' order
 from .coupling import chain_availability, coupling_sweep, fanout
-from .consistency import read_your_writes, stale_reads, staleness, staleness_vs_lag
+from .consistency import read_your_writes, stale_reads, stale_reads_drawing, staleness, staleness_vs_lag
 from .observability import failure_traces, request_traces, trace_sampling
 from .scalability import consumer_figure, instance_figure, scalability_panel, throughput_figure
 from .failure import failure_panel
@@ -93,7 +93,7 @@ __all__ = [
     "same_request_traces", "latency", "timeseries", "waterfall",
     "scorecard",
     "coupling_sweep", "chain_availability", "fanout",
-    "staleness", "staleness_vs_lag", "read_your_writes", "stale_reads",
+    "staleness", "staleness_vs_lag", "read_your_writes", "stale_reads", "stale_reads_drawing",
     "request_traces", "failure_traces", "trace_sampling",
     "throughput_figure", "consumer_figure", "instance_figure", "scalability_panel", "failure_panel",
     "hop_figure", "fanout_figure", "tail_figure", "clock_bars", "latency_panel",
