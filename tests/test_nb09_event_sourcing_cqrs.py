@@ -203,7 +203,8 @@ def test_log_and_state_figures_draw_the_log_and_the_replay(small_run):
     at_t = int((published <= 2.0).sum())
     assert any(f"the first {at_t:,} events" in t.get_text() for t in log_ax.texts)
     final, then = es.rebuild(small_run, STREAM), es.state_at(small_run, STREAM, 2.0)
-    heights = [bar.get_height() for bar in state_ax.patches]
+    # the bars are one collection per series (end, then T): each bar's top is its height
+    heights = [float(path.vertices[:, 1].max()) for bars in state_ax.collections for path in bars.get_paths()]
     n = len(final)
     assert heights[:n] == final["orders"].tolist()
     assert heights[n:] == then.reindex(final.index, fill_value=0)["orders"].tolist()

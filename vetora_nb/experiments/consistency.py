@@ -94,12 +94,13 @@ def staleness_table(runs: dict, read_rate: float, seed: int = 0, ryw_delay: floa
     for style, res in runs.items():
         s = res.summary()
         r = measures.read_staleness(reads[style])
+        writes = _cons.write_log(res, GROUP)        # once: three of the numbers read it
         rows[style] = {
             "reads": r["reads"], "stale_fraction": r["stale_fraction"], "stderr": r["stderr"],
-            "expected_stale_fraction": _cons.expected_stale_fraction(res, GROUP),
+            "expected_stale_fraction": _cons.expected_stale_fraction(res, GROUP, writes=writes),
             "mean_staleness": r["mean_staleness"], "p99_staleness": r["p99_staleness"],
-            **measures.apply_delays(_cons.write_log(res, GROUP)),
-            "ryw_missed": _cons.read_your_writes(res, GROUP, ryw_delay),
+            **measures.apply_delays(writes),
+            "ryw_missed": _cons.read_your_writes(res, GROUP, ryw_delay, writes=writes),
             "write_p50": s["p50"], "write_p99": s["p99"], "write_error_rate": s["error_rate"],
             "max_consumer_lag": s["max_consumer_lag"],
         }

@@ -21,6 +21,7 @@ from __future__ import annotations
 from .. import plots as vp
 from ..controls import control
 from ..experiments import consistency as exp
+from ..plots.kept import PanelDrawing
 from ..traffic import Traffic
 from ..widgets import PanelSpec, SpecPanel, panel_run
 
@@ -35,16 +36,22 @@ def _runs(p: dict) -> dict:
             for style in (exp.RR, exp.ED)}
 
 
-def _reads(results: dict, p: dict) -> dict:
-    return exp.reads_of(results, float(p["read_rate"]), p["seed"])
+def _analyse(results: dict, p: dict) -> dict:
+    """The reads, made once per update: the figure and the numbers both show them."""
+    return {"reads": exp.reads_of(results, float(p["read_rate"]), p["seed"])}
+
+
+def _figure_args(results: dict, p: dict, analysis: dict) -> tuple:
+    return results, analysis["reads"], p["duration"]
 
 
 def _draw(results: dict, p: dict, analysis: dict):
-    return vp.stale_reads(results, _reads(results, p), p["duration"])
+    """:func:`vetora_nb.plots.stale_reads`, kept: a move redraws its two axes in place."""
+    return PanelDrawing(vp.stale_reads_drawing, _figure_args, results, p, analysis)
 
 
 def _numbers(results: dict, p: dict, analysis: dict) -> list:
-    table = exp.staleness_table(results, float(p["read_rate"]), seed=p["seed"], reads=_reads(results, p))
+    table = exp.staleness_table(results, float(p["read_rate"]), seed=p["seed"], reads=analysis["reads"])
     rr, ed = table.loc[exp.RR], table.loc[exp.ED]
     ms = vp.format_ms
     return [
@@ -71,7 +78,7 @@ def spec(duration: float = 10.0, seed: int = 7) -> PanelSpec:
                                                "many inventory instances work in event-driven style")),)),
     )
     return PanelSpec(name="ConsistencyPanel", columns=columns, runs=_runs, draw=_draw, numbers=_numbers,
-                     fixed={"keys": 50}, view_only=("read_rate",), duration=duration, seed=seed)
+                     analyse=_analyse, fixed={"keys": 50}, view_only=("read_rate",), duration=duration, seed=seed)
 
 
 def panel(*, duration: float = 10.0, seed: int = 7, run: bool = True, **values) -> SpecPanel:

@@ -24,6 +24,9 @@ from .. import plots as vp
 from ..controls import control
 from ..experiments import observability as exp
 from ..patterns.tracing import traced_share
+from ..plots.kept import PanelDrawing
+from ..plots.observability import failure_frames
+from ..plots.traces import waterfall_drawing
 from ..traffic import Traffic
 from ..widgets import PanelSpec, SpecPanel, panel_run
 
@@ -44,8 +47,14 @@ def _analyse(results: dict, p: dict) -> dict:
     return {s: traced_share(res, p["service"], limit=DIAGNOSE_LIMIT) for s, res in results.items()}
 
 
+def _traces(results: dict, p: dict, analysis: dict) -> tuple:
+    """The waterfall's traces: each run's first failure with a trace after ``trace_at``."""
+    return (failure_frames(results, {s: measures.first_failure(res, p["trace_at"]) for s, res in results.items()}),)
+
+
 def _draw(results: dict, p: dict, analysis: dict):
-    return vp.failure_traces(results, {s: measures.first_failure(res, p["trace_at"]) for s, res in results.items()})
+    """:func:`vetora_nb.plots.failure_traces`, kept: a move to traces of the same rows redraws in place."""
+    return PanelDrawing(waterfall_drawing, _traces, results, p, analysis)
 
 
 def _found(x: dict) -> str:

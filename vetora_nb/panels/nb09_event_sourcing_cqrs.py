@@ -17,6 +17,7 @@ from .. import plots as vp
 from ..controls import control
 from ..experiments import event_log
 from ..patterns import event_sourcing as es
+from ..plots.kept import PanelDrawing
 from ..widgets import PanelSpec, SpecPanel, panel_run
 
 __all__ = ["NAME", "spec", "panel"]
@@ -35,8 +36,13 @@ def _analyse(results: dict, p: dict) -> dict:
     return event_log.analyse(results[NAME], p["late_at"], p["read_rate"], p["seed"])
 
 
+def _figure_args(results: dict, p: dict, a: dict) -> tuple:
+    return results[NAME], p["state_at"], p["late_at"], a
+
+
 def _draw(results: dict, p: dict, a: dict):
-    return vp.event_log_figure(results[NAME], p["state_at"], p["late_at"], a)
+    """:func:`vetora_nb.plots.event_log_figure`, kept: a move redraws its four axes in place."""
+    return PanelDrawing(vp.event_log_drawing, _figure_args, results, p, a)
 
 
 def _yes(ok: bool) -> str:

@@ -17,6 +17,7 @@ from .. import plots
 from ..controls import control
 from ..experiments import sagas
 from ..measures import breakeven_broker_latency
+from ..plots.kept import PanelDrawing
 from ..runs import Job
 from ..widgets import PanelSpec, SpecPanel
 
@@ -40,7 +41,8 @@ def saga_spec(*, duration: float = 20.0, seed: int = 10) -> PanelSpec:
                 "orchestration": Job(sagas.run_style, dict(style="orchestration", **common))}
 
     def draw(results, p, _):
-        return plots.saga_figure(results)
+        # the figure's axes are kept: a move redraws them in place
+        return PanelDrawing(plots.saga_drawing, lambda results, p, a: (results,), results, p, None)
 
     def numbers(results, p, _):
         s = {name: r.summary() for name, r in results.items()}

@@ -185,7 +185,7 @@ def read_model_staleness(result, group: str, read_rate: float, seed: int = 0, ke
                          "missing": missing})
 
 
-def expected_stale_fraction(result, group: str, stream: str | None = None) -> float:
+def expected_stale_fraction(result, group: str, stream: str | None = None, *, writes=None) -> float:
     """The share of reads that *will* be stale, computed exactly from the run.
 
     A read at a uniform time in ``[0, duration)`` for a key drawn like the
@@ -193,8 +193,9 @@ def expected_stale_fraction(result, group: str, stream: str | None = None) -> fl
     during which the key had an acknowledged, unapplied write — the union of
     its ``[acked_at, applied_at)`` windows — weighted by how often the key
     is read. :func:`read_model_staleness` is an unbiased sample of this.
+    ``writes`` reuses a :func:`write_log` of the same run already made.
     """
-    writes = write_log(result, group, stream)
+    writes = write_log(result, group, stream) if writes is None else writes
     T = result.duration
     tr = result.traffic
     K = tr.keys
@@ -228,18 +229,19 @@ def expected_stale_fraction(result, group: str, stream: str | None = None) -> fl
     return float(total)
 
 
-def read_your_writes(result, group: str, delay: float = 0.0, stream: str | None = None) -> float:
+def read_your_writes(result, group: str, delay: float = 0.0, stream: str | None = None, *, writes=None) -> float:
     """Share of writers who read their own key ``delay`` seconds after their
     write was acknowledged and did *not* see it (``applied_at > acked_at + delay``).
 
     0 for a read model updated synchronously, whatever ``delay``; for one fed
     by events it falls from 1 (at ``delay=0`` the event has not even been
-    delivered yet) as ``delay`` passes the consumer's delay.
+    delivered yet) as ``delay`` passes the consumer's delay. ``writes``
+    reuses a :func:`write_log` of the same run already made.
     """
     if isinstance(delay, bool) or not isinstance(delay, (int, float)) or \
             not math.isfinite(delay) or delay < 0:
         raise ValueError(f"delay must be a finite number >= 0, got {delay!r}")
-    writes = write_log(result, group, stream)
+    writes = write_log(result, group, stream) if writes is None else writes
     if not len(writes):
         return float("nan")
     return float(np.mean(writes["applied_at"].to_numpy() > writes["acked_at"].to_numpy() + delay))

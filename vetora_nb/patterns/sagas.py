@@ -125,6 +125,12 @@ class SagaResult:
         self.steps, self.seed, self.duration, self.end_time = steps, seed, duration, end_time
 
     def summary(self) -> dict:
+        """The run's numbers (computed once: a figure and its panel's numbers ask several times)."""
+        if getattr(self, "_summary", None) is None:
+            self._summary = self._summarise()
+        return dict(self._summary)
+
+    def _summarise(self) -> dict:
         s = self.sagas
         done = s[s["outcome"] != "in_flight"]
         comp = done[done["outcome"] == "compensated"]

@@ -67,16 +67,17 @@ from .traces import waterfall
 
 # figures by topic, in the notebooks' order
 from .coupling import chain_availability, coupling_sweep, fanout
-from .consistency import read_your_writes, stale_reads, staleness, staleness_vs_lag
+from .consistency import read_your_writes, stale_reads, stale_reads_drawing, staleness, staleness_vs_lag
 from .observability import failure_traces, request_traces, trace_sampling
 from .scalability import consumer_figure, instance_figure, scalability_panel, throughput_figure
 from .failure import failure_panel
 from .clocks import clock_bars, fanout_figure, hop_figure, latency_panel, tail_figure
 from .temporal import cut_figure, drain_figure, outage_figure
 from .ordering import delivery_figure, ordering_figure, partition_figure
-from .event_log import (catch_up_figure, event_log_figure, lag_figure, log_figure, state_figure,
-                        staleness_figure, staleness_vs_slowdown_figure, time_travel_figure)
-from .sagas import SAGA_COLORS, duration_figure, outcomes_figure, saga_figure, tradeoff_figure, window_figure
+from .event_log import (catch_up_figure, event_log_drawing, event_log_figure, lag_figure, log_figure,
+                        state_figure, staleness_figure, staleness_vs_slowdown_figure, time_travel_figure)
+from .sagas import (SAGA_COLORS, duration_figure, outcomes_figure, saga_drawing, saga_figure, tradeoff_figure,
+                    window_figure)
 from .capstone import (SERVICE_COLORS, drill_figure, drill_panel_figure, slo_matrix, slo_promise, slo_summary,
                        slo_value)
 from .verdicts import verdict_figure
@@ -92,15 +93,16 @@ __all__ = [
     "same_request_traces", "latency", "timeseries", "waterfall",
     "scorecard",
     "coupling_sweep", "chain_availability", "fanout",
-    "staleness", "staleness_vs_lag", "read_your_writes", "stale_reads",
+    "staleness", "staleness_vs_lag", "read_your_writes", "stale_reads", "stale_reads_drawing",
     "request_traces", "failure_traces", "trace_sampling",
     "throughput_figure", "consumer_figure", "instance_figure", "scalability_panel", "failure_panel",
     "hop_figure", "fanout_figure", "tail_figure", "clock_bars", "latency_panel",
     "outage_figure", "cut_figure", "drain_figure",
     "partition_figure", "delivery_figure", "ordering_figure",
     "log_figure", "state_figure", "lag_figure", "staleness_figure", "time_travel_figure", "event_log_figure",
-    "catch_up_figure", "staleness_vs_slowdown_figure",
-    "SAGA_COLORS", "outcomes_figure", "window_figure", "duration_figure", "saga_figure", "tradeoff_figure",
+    "event_log_drawing", "catch_up_figure", "staleness_vs_slowdown_figure",
+    "SAGA_COLORS", "outcomes_figure", "window_figure", "duration_figure", "saga_figure", "saga_drawing",
+    "tradeoff_figure",
     "SERVICE_COLORS", "slo_value", "slo_promise", "slo_summary", "slo_matrix", "drill_figure", "drill_panel_figure",
     "verdict_figure",
     "SWEEP_METRICS", "heatmap", "heatmap_figure", "sweep_panel_figure",

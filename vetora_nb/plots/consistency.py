@@ -9,11 +9,12 @@ from matplotlib.figure import Figure
 from ..measures import little_bound
 from ..patterns.consistency import write_log
 from .format import format_ms
+from .kept import KeptFigure
 from .latency import latency
 from .layout import grid_in_inches, tidy
 from .style import INK, color_for, style_label
 
-__all__ = ["staleness", "staleness_vs_lag", "read_your_writes", "stale_reads"]
+__all__ = ["staleness", "staleness_vs_lag", "read_your_writes", "stale_reads", "stale_reads_drawing"]
 
 
 def _label(style: str) -> str:
@@ -130,9 +131,26 @@ def read_your_writes(curves: dict) -> Figure:
 def stale_reads(results: dict, reads: dict, duration: float) -> Figure:
     """The consistency panel's figure: every stale read of each run — when it
     happened, how stale it was (left) — and the writers' latency (right)."""
+    return stale_reads_drawing(results, reads, duration).figure
+
+
+def stale_reads_drawing(results: dict, reads: dict, duration: float) -> KeptFigure:
+    """:func:`stale_reads` as a drawing whose two axes are kept from one run
+    to the next (:class:`~vetora_nb.plots.kept.KeptFigure`, ``update(results, reads, duration)``)."""
+    return KeptFigure(_stale_reads_layout, _stale_reads_content, lambda results, *_: tuple(results),
+                      results, reads, duration)
+
+
+def _stale_reads_layout(_names):
     # 10.7 in at the panel's 90 dpi is 963 px: the output area shows it at full size, small print and all.
     fig = Figure(figsize=(10.7, 4.4))
-    a = fig.add_subplot(grid_in_inches(fig, left=0.65, right=4.7, top=0.35, bottom=0.55)[0])
+    left = fig.add_subplot(grid_in_inches(fig, left=0.65, right=4.7, top=0.35, bottom=0.55)[0])
+    right = fig.add_subplot(grid_in_inches(fig, left=6.75, right=0.35, top=0.35, bottom=1.65)[0])
+    return fig, [left, right]
+
+
+def _stale_reads_content(axes, results: dict, reads: dict, duration: float) -> None:
+    a, right = axes
     for style, r in reads.items():
         stale = r[r["stale"]]
         label = (f"{_label(style)}: {len(stale):,} of {len(r):,} reads stale ({r['stale'].mean():.1%})"
@@ -145,7 +163,4 @@ def stale_reads(results: dict, reads: dict, duration: float) -> Figure:
     a.set_ylabel("staleness (ms)", fontsize=8.5)
     tidy(a)
     a.legend(fontsize=7.5, frameon=False, loc="upper left", markerscale=3)
-    grid = grid_in_inches(fig, left=6.75, right=0.35, top=0.35, bottom=1.65)
-    latency(results, which="caller", ax=[fig.add_subplot(grid[0])],
-            title="Write latency: until the writer is told \"ok\"")
-    return fig
+    latency(results, which="caller", ax=[right], title="Write latency: until the writer is told \"ok\"")

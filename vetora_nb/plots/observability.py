@@ -11,7 +11,7 @@ from .layout import tidy
 from .style import FAULT_COLOR, INK, STYLE_COLORS, color_for, style_label
 from .traces import waterfall
 
-__all__ = ["request_traces", "failure_traces", "trace_sampling"]
+__all__ = ["request_traces", "failure_traces", "failure_frames", "trace_sampling"]
 
 
 def _trace_of(res, request_id: int) -> pd.DataFrame:
@@ -42,6 +42,12 @@ def failure_traces(results: dict, request_ids: dict) -> Figure:
     (``{name: request_id}``, ``None`` when the run has no failure with a
     recorded trace), titled with what failed — the request, or (the caller
     told "ok") one of its effects."""
+    return waterfall(failure_frames(results, request_ids))
+
+
+def failure_frames(results: dict, request_ids: dict) -> dict:
+    """``{title: spans}`` of :func:`failure_traces`, for a waterfall
+    (:func:`~vetora_nb.plots.traces.waterfall_drawing` redraws one in place)."""
     frames = {}
     for name, res in results.items():
         rid = request_ids.get(name)
@@ -51,7 +57,7 @@ def failure_traces(results: dict, request_ids: dict) -> Figure:
         failed = res.requests.iloc[int(rid)]["status"] != "ok"
         kind = "request failed" if failed else "answered ok, an effect failed"
         frames[f"{style_label(name)} · request {int(rid)} ({kind})"] = _trace_of(res, rid)
-    return waterfall(frames)
+    return frames
 
 
 def trace_sampling(frame: pd.DataFrame) -> Figure:

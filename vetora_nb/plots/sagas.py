@@ -21,10 +21,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .format import format_ms
+from .kept import KeptFigure
 from .layout import figure_and_axes, panel_title, tidy
 from .style import INK, PALETTE, STYLE_COLORS, shade
 
-__all__ = ["SAGA_COLORS", "outcomes_figure", "window_figure", "duration_figure", "saga_figure", "tradeoff_figure"]
+__all__ = ["SAGA_COLORS", "outcomes_figure", "window_figure", "duration_figure", "saga_figure", "saga_drawing",
+           "tradeoff_figure"]
 
 #: Choreography in the event-driven colour, orchestration in the request-response colour.
 SAGA_COLORS = {"choreography": STYLE_COLORS["event_driven"],
@@ -124,15 +126,29 @@ def duration_figure(results: dict, ax=None) -> Figure:
 
 def saga_figure(results: dict) -> Figure:
     """Outcomes, inconsistency windows and durations of both styles, side by side."""
+    return saga_drawing(results).figure
+
+
+def saga_drawing(results: dict) -> KeptFigure:
+    """:func:`saga_figure` as a drawing whose three axes are kept from one run
+    to the next (:class:`~vetora_nb.plots.kept.KeptFigure`, ``update(results)``)."""
+    return KeptFigure(_saga_layout, _saga_content, lambda results: tuple(results), results)
+
+
+def _saga_layout(_names):
     # Fixed margins instead of a layout engine: the same picture, a third faster to redraw.
     # 9.6 in: the width of a notebook's output area, so that the page does not shrink the labels.
     fig = Figure(figsize=(9.6, 4.4))
-    a, b, c = fig.subplots(1, 3, width_ratios=[1.0, 1.15, 1.1])
+    axes = fig.subplots(1, 3, width_ratios=[1.0, 1.15, 1.1])
     fig.subplots_adjust(left=0.07, right=0.99, bottom=0.36, top=0.93, wspace=0.32)
+    return fig, list(axes)
+
+
+def _saga_content(axes, results) -> None:
+    a, b, c = axes
     outcomes_figure(results, ax=a)
     window_figure(results, ax=b)
     duration_figure(results, ax=c)
-    return fig
 
 
 def tradeoff_figure(table: pd.DataFrame) -> Figure:

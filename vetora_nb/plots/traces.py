@@ -10,6 +10,7 @@ from matplotlib.figure import Figure, FigureBase
 from matplotlib.transforms import blended_transform_factory
 
 from .format import format_ms
+from .kept import KeptFigure
 from .layout import _note, tidy
 from .style import FAULT_COLOR, INK, NEUTRAL_COLOR, STYLE_COLORS, shade
 
@@ -77,27 +78,11 @@ def waterfall(spans, ax=None, *, trace_id=None, title=None) -> Figure:
     on one shared time axis. ``ax`` may be an ``Axes`` (the labels then go in
     a strip to its left: leave room there) or a figure/subfigure to lay out in.
     """
-    if isinstance(spans, Mapping):
-        frames = {}
-        for name, frame in spans.items():
-            if not isinstance(frame, pd.DataFrame):
-                raise TypeError(f"spans[{name!r}] must be a DataFrame of spans, got {type(frame).__name__}")
-            frames[name] = _one_trace(frame, trace_id)
-        titles = list(frames)
-    else:
-        if not isinstance(spans, pd.DataFrame):
-            raise TypeError("spans must be a DataFrame of spans (res.spans filtered to one trace), "
-                            f"got {type(spans).__name__}")
-        frames = {title: _one_trace(spans, trace_id)}
-        titles = [title]
-    if not frames:
-        raise ValueError("spans: the mapping is empty; give at least one trace")
-    rows = [max(2, len(f)) for f in frames.values()]
-    labels = [f"{s} · {o}" for f in frames.values() for s, o in zip(f["service"], f["operation"])]
-    label_w = min(4.0, 0.35 + 0.062 * max((len(x) for x in labels), default=10))
-    if ax is None or isinstance(ax, FigureBase):
-        fig = ax if ax is not None else Figure(
-            figsize=(label_w + 6.8, 0.5 + sum(0.27 * r + 0.75 for r in rows)), layout="constrained")
+    frames = _frames(spans, trace_id, title)
+    if ax is None:
+        return waterfall_drawing(frames).figure
+    if isinstance(ax, FigureBase):
+        fig, (label_w, rows, _) = ax, _layout_key(frames)
         grid = fig.add_gridspec(len(frames), 2, width_ratios=[label_w, 6.8], height_ratios=rows)
         pairs, first = [], None
         for k in range(len(frames)):
@@ -110,10 +95,76 @@ def waterfall(spans, ax=None, *, trace_id=None, title=None) -> Figure:
             raise ValueError(f"ax: this plot needs {len(frames)} axes, got {len(axes)}")
         fig = axes[0].figure
         pairs = [(a.inset_axes([-0.42, 0, 0.41, 1], sharey=a), a) for a in axes]
-    longest = max((_trace_length(f) for f in frames.values()), default=1e-3)
-    for (labels_ax, bars_ax), frame, name in zip(pairs, frames.values(), titles):
-        _draw_trace(frame, labels_ax, bars_ax, name, longest)
+    _draw_traces([a for pair in pairs for a in pair], frames)
     return fig
+
+
+def _frames(spans, trace_id, title) -> dict:
+    """``{title: one trace's spans}``, checked."""
+    if isinstance(spans, Mapping):
+        frames = {}
+        for name, frame in spans.items():
+            if not isinstance(frame, pd.DataFrame):
+                raise TypeError(f"spans[{name!r}] must be a DataFrame of spans, got {type(frame).__name__}")
+            frames[name] = _one_trace(frame, trace_id)
+    else:
+        if not isinstance(spans, pd.DataFrame):
+            raise TypeError("spans must be a DataFrame of spans (res.spans filtered to one trace), "
+                            f"got {type(spans).__name__}")
+        frames = {title: _one_trace(spans, trace_id)}
+    if not frames:
+        raise ValueError("spans: the mapping is empty; give at least one trace")
+    return frames
+
+
+def _layout_key(frames: dict) -> tuple:
+    """What a waterfall's layout depends on: the label strip's width (inches),
+    the rows of each trace, and which traces are empty (drawn as a note)."""
+    rows = tuple(max(2, len(f)) for f in frames.values())
+    labels = [f"{s} · {o}" for f in frames.values() for s, o in zip(f["service"], f["operation"])]
+    label_w = min(4.0, 0.35 + 0.062 * max((len(x) for x in labels), default=10))
+    return label_w, rows, tuple(f.empty for f in frames.values())
+
+
+#: Inches of a trace's block: its title above the bars, its ticks and x label below, one span row.
+_ABOVE, _BELOW, _ROW = 0.34, 0.46, 0.27
+#: Inches: the bars' width, the margins of the figure.
+_BARS_W, _RIGHT, _EDGE = 6.8, 0.15, 0.08
+
+
+def waterfall_drawing(frames: dict) -> KeptFigure:
+    """The waterfall of ``frames`` (``{title: one trace's spans}``) on its own
+    figure, as a drawing whose axes are kept while the traces have the same
+    rows (:class:`~vetora_nb.plots.kept.KeptFigure`, ``update(frames)``).
+
+    Its margins are fixed in inches — a title above each trace, its axis
+    below — rather than found by a layout engine at every render."""
+    return KeptFigure(_waterfall_layout, _draw_traces, _layout_key, frames)
+
+
+def _waterfall_layout(key):
+    label_w, rows, _ = key
+    width = label_w + _BARS_W
+    height = 2 * _EDGE + sum(_ABOVE + _ROW * r + _BELOW for r in rows)
+    fig = Figure(figsize=(width, height))
+    axes, first, top = [], None, height - _EDGE
+    for r in rows:
+        top -= _ABOVE
+        bottom = top - _ROW * r
+        box = [label_w / width, bottom / height, (_BARS_W - _RIGHT) / width, _ROW * r / height]
+        bars = fig.add_axes(box, sharex=first)
+        first = first or bars
+        labels = fig.add_axes([_EDGE / width, box[1], (label_w - _EDGE) / width, box[3]], sharey=bars)
+        axes += [labels, bars]
+        top = bottom - _BELOW
+    return fig, axes
+
+
+def _draw_traces(axes, frames: dict) -> None:
+    """Each trace on its (labels, bars) pair of axes, on one time scale."""
+    longest = max((_trace_length(f) for f in frames.values()), default=1e-3)
+    for k, (name, frame) in enumerate(frames.items()):
+        _draw_trace(frame, axes[2 * k], axes[2 * k + 1], name, longest)
 
 
 def _trace_length(frame) -> float:
