@@ -22,7 +22,7 @@ import math
 import zlib
 from array import array
 
-from .recorder import CONSUME, Context
+from .recorder import CONSUME, PUBLISH, Context
 
 OK = "ok"
 
@@ -62,7 +62,20 @@ class Stream:
         then fails *visibly*: the request that wanted to publish fails.
         """
         now = self.env._now
-        sid = self.rec.open_publish(ctx.trace_id, ctx.parent, producer, self.operation, now) if ctx.sampled else -1
+        if not ctx.sampled:
+            sid = -1
+        elif self.rec.derive:
+            # A publish span: its place in the span log, its start, parent and
+            # operation; the rest is its parent's and, once acked, its event's
+            # (engine/spans.py). Written here, its only opening, not through a call.
+            rec = self.rec
+            sid = len(rec.s_log)
+            rec.s_log.append(len(rec.p_start) << 2 | PUBLISH)
+            rec.p_start.append(now)
+            rec.p_parent.append(ctx.parent)
+            rec.p_op.append(self.operation)
+        else:
+            sid = self.rec.open_span(ctx.trace_id, ctx.parent, producer, self.operation, now)
         faults = self.world.faults
         if faults.cuts and faults.is_cut(producer, self.name, now):
             self.clock.after(self.publish_timeout, self._refused, (producer, ctx, done, attempt, sid, "timeout"))

@@ -105,8 +105,8 @@ class Recorder:
         self.s_log = _ints()
         self.s_rows, self.s_end, self.s_status = [], _floats(), []
         self.roots = None if self.derive else {}   # recorded root spans of requests in flight, by request
-        # publish spans: start, parent and operation; acked ones end with their event,
-        # refused ones in ``p_closed`` (publish row -> (end, status))
+        # publish spans (opened by ``Stream.append``): start, parent and operation;
+        # acked ones end with their event, refused ones in ``p_closed`` (row -> (end, status))
         self.p_start, self.p_parent, self.p_op, self.p_closed = _floats(), _ints(), [], {}
         # events (one per append) and rows (one per event x group)
         self.e_trace, self.e_stream, self.e_partition, self.e_offset = _ints(), [], _ints(), _ints()
@@ -185,18 +185,6 @@ class Recorder:
         rows.extend((trace_id, parent, service, operation, t))
         sid = len(self.s_log)
         self.s_log.append(row << 2)   # RECORDED
-        return sid
-
-    def open_publish(self, trace_id, parent, service, operation, t) -> int:
-        """Start a publish span (as :meth:`open_span`): its trace and service
-        are its parent's, and its end, once acked, its event's."""
-        if not self.derive:
-            return self.open_span(trace_id, parent, service, operation, t)
-        sid = len(self.s_log)
-        self.s_log.append(len(self.p_start) << 2 | PUBLISH)
-        self.p_start.append(t)
-        self.p_parent.append(parent)
-        self.p_op.append(operation)
         return sid
 
     def close_span(self, sid, t, status):
