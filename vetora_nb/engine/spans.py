@@ -10,9 +10,11 @@ describes, and much of it says again what the run records anyway:
   service) opens when the request arrives and closes when it is
   answered, with the answer as its status — its request's row
   (``start``, ``end``, ``status``, ``trace_id``) *is* the span;
-- **a publish span** that the broker acked ends when its event was
-  appended, OK — the event's row has that time (``published_at``), and
-  the event's parent is that span;
+- **a publish span** has its parent's trace and service (the producer's
+  span); once the broker acked it, it ends when its event was appended,
+  OK — the event's row has that time (``published_at``), and the event's
+  parent is that span. Only its start, parent and operation are kept
+  (``p_start``, ``p_parent``, ``p_op``), and a refusal's end and status;
 - **a consume span** of a group whose processing cannot fail — its
   service only takes a service time (no calls, no publications, no error
   rate), no fault touches the group, and it carries the trace on — is
@@ -25,9 +27,8 @@ So the span log (``Recorder.s_log``) keeps one integer per span, in the
 order spans were opened: what kind it is and the row it reads. A
 *recorded* span (every other kind: a callee's handling, a call's try, a
 consume span that can fail, be redone after a crash, or start a new
-trace) has its own row of fields, closed by ``Recorder.close_span``; a
-publish span is recorded when it opens and its end is read off its event
-once acked. The numbering — the one thing no other row has — is the
+trace) has its own row of fields, closed by ``Recorder.close_span``.
+The numbering — the one thing no other row has — is the
 log's, so span ids are the same as if every span were recorded.
 
 With ``Recorder.DERIVE = False`` every span is recorded as it happens
