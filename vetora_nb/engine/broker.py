@@ -22,7 +22,7 @@ import math
 import zlib
 from array import array
 
-from .recorder import Context
+from .recorder import CONSUME, PUBLISH, Context
 
 OK = "ok"
 
@@ -62,7 +62,20 @@ class Stream:
         then fails *visibly*: the request that wanted to publish fails.
         """
         now = self.env._now
-        sid = self.rec.open_span(ctx.trace_id, ctx.parent, producer, self.operation, now) if ctx.sampled else -1
+        if not ctx.sampled:
+            sid = -1
+        elif self.rec.derive:
+            # A publish span: its place in the span log, its start, parent and
+            # operation; the rest is its parent's and, once acked, its event's
+            # (engine/spans.py). Written here, its only opening, not through a call.
+            rec = self.rec
+            sid = len(rec.s_log)
+            rec.s_log.append(len(rec.p_start) << 2 | PUBLISH)
+            rec.p_start.append(now)
+            rec.p_parent.append(ctx.parent)
+            rec.p_op.append(self.operation)
+        else:
+            sid = self.rec.open_span(ctx.trace_id, ctx.parent, producer, self.operation, now)
         faults = self.world.faults
         if faults.cuts and faults.is_cut(producer, self.name, now):
             self.clock.after(self.publish_timeout, self._refused, (producer, ctx, done, attempt, sid, "timeout"))
@@ -103,8 +116,8 @@ class Stream:
                 inst = g.idle[g.owner[p]]
                 if inst is not None:
                     inst.poke(seen)
-        if sid >= 0:
-            rec.close_span(sid, now, OK)
+        if sid >= 0 and not rec.derive:
+            rec.close_span(sid, now, OK)   # (else read off the event: engine/spans.py)
         done(OK)
 
     def _refused(self, args) -> None:
@@ -156,12 +169,18 @@ class ConsumerGroup:
         faults = world.faults
         self.faulted = (faults.touches(service.name) or faults.touches(stream.name)
                         or faults.touches_link(stream.name, service.name))
+        self.derived = False   # set by start(), once the service is wired
 
     @property
     def active_instances(self) -> int:
         return min(self.instances, self.stream.partitions)
 
     def start(self) -> None:
+        # Processing here cannot fail and nothing rewinds the group: a
+        # delivery is taken up once and its span ends when it is processed,
+        # so the span is read off its rows (engine/spans.py), not recorded.
+        self.derived = (self.rec.derive and self.propagate and not self.faulted
+                        and self.service.just_service_time)
         if not self.joined:
             self.env.process(self._join_later())
         for i in range(self.active_instances):
@@ -317,6 +336,13 @@ class _Instance:
             # Hand the delivery to the service; :meth:`worked` takes its answer.
             g.busy += 1
             svc = g.service
+            if g.derived:   # a service time, then OK; its span is its rows'
+                if rec.e_sampled[eid]:
+                    rec.s_log.append(row << 2 | CONSUME)
+                    rec.d_taken[row] = now
+                self.p, self.row, self.t0, self.sid = p, row, now, -1
+                g.clock.after(svc.service_time(), self.worked, OK)
+                return
             if g.propagate:
                 trace, parent = rec.e_trace[eid], rec.e_parent[eid]
             else:

@@ -5,7 +5,9 @@ lists for the few shared strings), one row per request, span, event and
 delivery; DataFrames are built once, at the end. This keeps recording cheap
 enough to leave on for every request, and keeps the run's objects from
 outliving it. Spans are the exception that costs: they are recorded only for
-sampled traces, and an unsampled one costs the simulator no call at all.
+sampled traces (an unsampled one costs the simulator no call at all), and
+those that other rows already describe are read off them when the frame is
+built, not recorded twice (:mod:`~vetora_nb.engine.spans`).
 
 It also keeps the books that make "nothing is silently lost" checkable:
 each request's outstanding effects (event deliveries still owed to consumer
@@ -19,6 +21,9 @@ from array import array
 
 import numpy as np
 import pandas as pd
+
+from . import spans
+from .spans import CONSUME, PUBLISH, RECORDED, REQUEST  # noqa: F401  (the engine writes the log)
 
 NAN = math.nan
 
@@ -71,12 +76,17 @@ class Recorder:
     32 for a Python float in a list); strings, which are few and shared, into
     lists. Only requests that caused events get settlement books.
 
-    A span, a request or an event delivery is one row across its columns,
-    and its id is its row number. The columns filled in later — when a span
-    closes, a request is answered, a delivery settles — are grown a block at
-    a time, ahead of the rows (``room``); :meth:`trim` cuts them back when the
-    run is over.
+    A request or an event delivery is one row across its columns, and its
+    id is its row number; a span is an entry of the span log, its id its
+    place there (:mod:`~vetora_nb.engine.spans`). The columns filled in
+    later — when a span closes, a request is answered, a delivery settles —
+    are grown a block at a time, ahead of the rows (``room``); :meth:`trim`
+    cuts them back when the run is over.
     """
+
+    #: Read spans off the rows that describe them (False: record every span
+    #: as it happens — the reference the derived spans are tested against).
+    DERIVE = True
 
     def __init__(self):
         # requests
@@ -88,15 +98,23 @@ class Recorder:
         self.outstanding = _ints()     # event deliveries still owed
         self.last_effect = _floats()   # when its last effect finished (NaN: none yet)
         self.broken: set[int] = set()  # an effect was dead-lettered: never settles
-        # spans
-        self.s_trace, self.s_parent, self.s_service, self.s_op = _ints(), _ints(), [], []
-        self.s_start, self.s_end, self.s_status = _floats(), _floats(), []
+        # spans: the log (one entry a span, in the order they opened: ``ref << 2 | kind``),
+        # and the recorded ones' rows: trace, parent, service, operation, start one after
+        # another in one list (one call a span, not five), end and status in columns
+        self.derive = self.DERIVE
+        self.s_log = _ints()
+        self.s_rows, self.s_end, self.s_status = [], _floats(), []
+        self.roots = None if self.derive else {}   # recorded root spans of requests in flight, by request
+        # publish spans (opened by ``Stream.append``): start, parent and operation;
+        # acked ones end with their event, refused ones in ``p_closed`` (row -> (end, status))
+        self.p_start, self.p_parent, self.p_op, self.p_closed = _floats(), _ints(), [], {}
         # events (one per append) and rows (one per event x group)
         self.e_trace, self.e_stream, self.e_partition, self.e_offset = _ints(), [], _ints(), _ints()
         self.e_key, self.e_published, self.e_origin = _ints(), _floats(), _ints()
         self.e_parent, self.e_sampled = _ints(), array("b")
         self.d_event, self.d_group, self.d_processed, self.d_attempts = _ints(), [], _floats(), _ints()
         self.d_outcome, self.d_duplicates = [], _ints()
+        self.d_taken = _floats()       # when a delivery whose span is derived was taken up
         self.d_applied = bytearray()   # 1: an idempotent group has applied this row's event
         self.n_traces = 0
         self.publish_failures = 0
@@ -110,12 +128,12 @@ class Recorder:
         n = len(self.r_start)
         del self.r_end[n:], self.r_status[n:]
         del self.outstanding[n:], self.last_effect[n:]
-        n = len(self.s_trace)
-        del self.s_end[n:], self.s_status[n:]
+        n_spans = len(self.s_rows) // 5
+        del self.s_end[n_spans:], self.s_status[n_spans:]
         n = len(self.d_event)
         del self.d_processed[n:], self.d_attempts[n:], self.d_outcome[n:], self.d_duplicates[n:]
-        del self.d_applied[n:]
-        self._r_room, self._s_room, self._d_room = len(self.r_start), len(self.s_trace), len(self.d_event)
+        del self.d_applied[n:], self.d_taken[n:]
+        self._r_room, self._s_room, self._d_room = len(self.r_start), n_spans, len(self.d_event)
 
     # -- requests -------------------------------------------------------------
     def new_trace(self) -> int:
@@ -123,6 +141,8 @@ class Recorder:
         return self.n_traces - 1
 
     def begin_request(self, t, key, entry, sampled) -> Context:
+        """Request ``rid`` arrives at ``entry``; with a sampled trace its
+        root span opens now, and the context it returns is that span's."""
         rid = len(self.r_start)
         if rid == self._r_room:
             self.r_end.extend(_NANS)
@@ -134,31 +154,47 @@ class Recorder:
         self.r_start.append(t)
         self.r_key.append(key)
         self.r_trace.append(trace)
-        return Context(rid, trace, -1, key, sampled)
+        if not sampled:
+            return Context(rid, trace, -1, key, sampled)
+        if self.derive:   # its row is the span
+            sid = len(self.s_log)
+            self.s_log.append(rid << 2 | REQUEST)
+        else:
+            sid = self.roots[rid] = self.open_span(trace, -1, entry, "handle", t)
+        return Context(rid, trace, sid, key, sampled)
 
     def end_request(self, rid, t, status):
+        """Request ``rid`` is answered (every answer to a client passes here)."""
         self.r_end[rid] = t
         self.r_status[rid] = status
+        if self.roots:
+            sid = self.roots.pop(rid, None)
+            if sid is not None:
+                self.close_span(sid, t, status)
 
     # -- spans ----------------------------------------------------------------
     def open_span(self, trace_id, parent, service, operation, t) -> int:
-        """Start a span; returns its id. Callers ask only for sampled traces
-        (``ctx.sampled``): an unsampled one costs no call at all."""
-        sid = len(self.s_trace)
-        if sid == self._s_room:
+        """Start a recorded span; returns its id. Callers ask only for sampled
+        traces (``ctx.sampled``): an unsampled one costs no call at all."""
+        rows = self.s_rows
+        row = len(rows) // 5
+        if row == self._s_room:
             self.s_end.extend(_NANS)
             self.s_status.extend(_IN_FLIGHT)
             self._s_room += BLOCK
-        self.s_trace.append(trace_id)
-        self.s_parent.append(parent)
-        self.s_service.append(service)
-        self.s_op.append(operation)
-        self.s_start.append(t)
+        rows.extend((trace_id, parent, service, operation, t))
+        sid = len(self.s_log)
+        self.s_log.append(row << 2)   # RECORDED
         return sid
 
     def close_span(self, sid, t, status):
-        self.s_end[sid] = t
-        self.s_status[sid] = status
+        code = self.s_log[sid]
+        if code & 3 == PUBLISH:   # refused: an acked one is read off its event
+            self.p_closed[code >> 2] = (t, status)
+            return
+        row = code >> 2
+        self.s_end[row] = t
+        self.s_status[row] = status
 
     # -- events ---------------------------------------------------------------
     def append_event(self, ctx: Context, stream, partition, offset, t, parent) -> int:
@@ -184,6 +220,7 @@ class Recorder:
             self.d_outcome.extend(_PENDING)
             self.d_duplicates.extend(_ZEROS)
             self.d_applied.extend(bytes(BLOCK))
+            self.d_taken.extend(_NANS)
             self._d_room += BLOCK
         self.d_event.append(eid)
         self.d_group.append(group)
@@ -253,17 +290,7 @@ class Recorder:
         }, copy=False)   # fresh arrays: no second copy of millions of rows
 
     def spans_frame(self) -> pd.DataFrame:
-        parent = np.array(self.s_parent, np.int64)
-        return pd.DataFrame({
-            "trace_id": np.array(self.s_trace, np.int64),
-            "span_id": np.arange(len(parent)),
-            "parent_id": pd.arrays.IntegerArray(parent, parent < 0),
-            "service": np.asarray(self.s_service, object),
-            "operation": np.asarray(self.s_op, object),
-            "start": np.array(self.s_start, float),
-            "end": np.array(self.s_end, float),
-            "status": np.asarray(self.s_status, object),
-        }, copy=False)   # fresh arrays: no second copy of millions of rows
+        return spans.spans_frame(self)
 
     def events_frame(self) -> pd.DataFrame:
         ev = np.array(self.d_event, np.int64)

@@ -154,10 +154,15 @@ class Service:
         ``'rejected_downstream'``, after its retries); otherwise the request waits for a worker,
         which it holds until :meth:`work` has finished. Without ``done`` the
         request is a client's, request ``ctx.origin`` of the run, and the
-        answer goes straight into its row.
+        answer goes straight into its row; its span opened when it arrived
+        (``ctx`` is that span's, see ``Recorder.begin_request``) and closes
+        with its row.
         """
         now = self.env._now
-        sid = self.rec.open_span(ctx.trace_id, ctx.parent, self.name, operation, now) if ctx.sampled else -1
+        if done is None:
+            sid = -1   # a client's: its root span is ctx's, closed by its row
+        else:
+            sid = self.rec.open_span(ctx.trace_id, ctx.parent, self.name, operation, now) if ctx.sampled else -1
         pool = self.pool
         if self.faulted and self.world.faults.is_down(self.name, now):
             refused = "unavailable"
@@ -175,7 +180,7 @@ class Service:
                 done(refused)
             return
         finished = partial(self._finished, sid, done) if done is not None else \
-            partial(self._answer_client, sid, ctx.origin)
+            partial(self._answer_client, ctx.origin)
         # Only calls and publications carry the context on (as children of this span).
         inner = ctx.child(sid) if sid >= 0 and self._steps else ctx
         if pool.count < pool.capacity:   # a free worker: start now, no waiter needed
@@ -194,18 +199,14 @@ class Service:
             self.rec.close_span(sid, self.env._now, status)
         done(status)
 
-    def _answer_client(self, sid: int, rid: int, status) -> None:
+    def _answer_client(self, rid: int, status) -> None:
         """:meth:`_finished` for a client's request ``rid``: its answer goes in its row."""
         pool = self.pool
         if pool.queue:
             self.work(*pool.queue.popleft())
         else:
             pool.count -= 1
-        now = self.env._now
-        if sid >= 0:
-            self.rec.close_span(sid, now, status)
-        self.rec.r_end[rid] = now   # (World._answered, inlined: every client request ends here)
-        self.rec.r_status[rid] = status
+        self.rec.end_request(rid, self.env._now, status)
         self.world.in_flight -= 1
 
     def work(self, ctx, arrived: float, done) -> None:
