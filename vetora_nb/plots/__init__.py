@@ -60,6 +60,7 @@ from .style import (FAIL_COLORS, FAULT_COLOR, GOOD_COLOR, GREY, INK, METRIC_LABE
 from .architecture import architecture
 from .comparison import FIGURES as comparison_figures
 from .comparison import ComparisonFigure, comparison, comparison_drawing, same_request_traces
+from .drawing import Drawing
 from .latency import latency
 from .scorecard import scorecard
 from .timeseries import timeseries
@@ -88,7 +89,7 @@ __all__ = [
     "GREY", "PASS_COLORS", "FAIL_COLORS", "METRIC_LABELS", "RATE_METRICS", "SCORE_ROWS", "DEFAULT_SCORE",
     "EVENT_METRICS", "color_for", "style_label", "shade", "fault_label", "format_value", "format_table", "format_ms", "format_seconds",
     "figure_png", "shade_faults", "tidy", "panel_title", "figure_and_axes", "grid_in_inches", "stacked_axes",
-    "architecture", "comparison", "comparison_drawing", "ComparisonFigure", "comparison_figures",
+    "architecture", "comparison", "comparison_drawing", "ComparisonFigure", "comparison_figures", "Drawing",
     "same_request_traces", "latency", "timeseries", "waterfall",
     "scorecard",
     "coupling_sweep", "chain_availability", "fanout",
