@@ -71,7 +71,7 @@ from .coupling import chain_availability, coupling_sweep, fanout
 from .consistency import read_your_writes, stale_reads, staleness, staleness_vs_lag
 from .observability import failure_traces, request_traces, trace_sampling
 from .scalability import consumer_figure, instance_figure, scalability_panel, throughput_figure
-from .failure import failure_panel
+from .failure import FailureFigure, failure_panel
 from .clocks import clock_bars, fanout_figure, hop_figure, latency_panel, tail_figure
 from .temporal import cut_figure, drain_figure, outage_figure
 from .ordering import delivery_figure, ordering_figure, partition_figure
@@ -96,6 +96,7 @@ __all__ = [
     "staleness", "staleness_vs_lag", "read_your_writes", "stale_reads",
     "request_traces", "failure_traces", "trace_sampling",
     "throughput_figure", "consumer_figure", "instance_figure", "scalability_panel", "failure_panel",
+    "FailureFigure",
     "hop_figure", "fanout_figure", "tail_figure", "clock_bars", "latency_panel",
     "outage_figure", "cut_figure", "drain_figure",
     "partition_figure", "delivery_figure", "ordering_figure",
