@@ -40,6 +40,19 @@ SEQUENCES = {
         ({"partitions": 2}, True),
         ({"idempotent": True}, True),
     ]),
+    "07_temporal_coupling": (8.0, [
+        ({}, True),
+        ({"rate": 120}, True),
+        ({"window": (1.0, 3.0)}, True),
+        ({"fault": "cut"}, True),
+        ({"partitions": 2}, True),
+        ({"instances": 3}, True),
+        ({"service": "inventory"}, False),            # another group's lag
+        ({"rate": 150}, True),
+        ({"service": "broker"}, False),               # shipping's lag again, no drain to mark
+        ({"fault": "outage", "rate": 100}, True),
+        ({"service": "shipping", "window": (2.0, 4.0)}, True),
+    ]),
 
 }
 

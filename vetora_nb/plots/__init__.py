@@ -73,7 +73,7 @@ from .observability import failure_traces, request_traces, trace_sampling
 from .scalability import consumer_figure, instance_figure, scalability_panel, throughput_figure
 from .failure import FailureFigure, failure_panel
 from .clocks import clock_bars, fanout_figure, hop_figure, latency_panel, tail_figure
-from .temporal import cut_figure, drain_figure, outage_figure
+from .temporal import OutageFigure, cut_figure, drain_figure, outage_figure
 from .ordering import delivery_figure, ordering_figure, partition_figure
 from .event_log import (catch_up_figure, event_log_figure, lag_figure, log_figure, state_figure,
                         staleness_figure, staleness_vs_slowdown_figure, time_travel_figure)
@@ -98,7 +98,7 @@ __all__ = [
     "throughput_figure", "consumer_figure", "instance_figure", "scalability_panel", "failure_panel",
     "FailureFigure",
     "hop_figure", "fanout_figure", "tail_figure", "clock_bars", "latency_panel",
-    "outage_figure", "cut_figure", "drain_figure",
+    "outage_figure", "OutageFigure", "cut_figure", "drain_figure",
     "partition_figure", "delivery_figure", "ordering_figure",
     "log_figure", "state_figure", "lag_figure", "staleness_figure", "time_travel_figure", "event_log_figure",
     "catch_up_figure", "staleness_vs_slowdown_figure",
