@@ -25,6 +25,17 @@ from vetora_nb.widgets import SpecPanel  # noqa: E402
 
 #: notebook -> (seconds simulated, [(move, redrawn in place?), ...]), each move on top of those before it.
 SEQUENCES = {
+    "01_coupling": (5.0, [
+        ({}, True),                                   # nothing changed: the background is reused
+        ({"rate": 120}, True),
+        ({"error_rate": 0.4}, True),
+        ({"down": True}, False),                      # the outage joins the legend
+        ({"window": (1.0, 3.0)}, True),               # its bands move
+        ({"rate": 80}, True),
+        ({"consumers": 5}, False),                    # more lag lines
+        ({"error_rate": 0.0}, True),
+        ({"down": False}, False),
+    ]),
     "05_failure_handling": (6.0, [
         ({}, True),
         ({"rate": 120}, True),

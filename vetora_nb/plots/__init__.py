@@ -67,7 +67,7 @@ from .timeseries import timeseries
 from .traces import waterfall
 
 # figures by topic, in the notebooks' order
-from .coupling import chain_availability, coupling_sweep, fanout
+from .coupling import FanoutFigure, chain_availability, coupling_sweep, fanout
 from .consistency import read_your_writes, stale_reads, staleness, staleness_vs_lag
 from .observability import failure_traces, request_traces, trace_sampling
 from .scalability import consumer_figure, instance_figure, scalability_panel, throughput_figure
@@ -92,7 +92,7 @@ __all__ = [
     "architecture", "comparison", "comparison_drawing", "ComparisonFigure", "comparison_figures", "Drawing",
     "same_request_traces", "latency", "timeseries", "waterfall",
     "scorecard",
-    "coupling_sweep", "chain_availability", "fanout",
+    "coupling_sweep", "chain_availability", "fanout", "FanoutFigure",
     "staleness", "staleness_vs_lag", "read_your_writes", "stale_reads",
     "request_traces", "failure_traces", "trace_sampling",
     "throughput_figure", "consumer_figure", "instance_figure", "scalability_panel", "failure_panel",
