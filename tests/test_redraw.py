@@ -150,3 +150,22 @@ def test_the_background_is_rendered_anew_whenever_its_pixels_would_differ():
         problem = pixels_differ(background.png(90), vp.figure_png(fig, dpi=90))
         assert not problem, f"{what}: {problem}"
     assert (background.hits, background.misses) == (1, 6)     # the first render, then one reuse
+
+
+def test_an_axes_without_its_axis_draws_no_frame_over_the_background():
+    # A text panel (notebook 04's capacities) is an axes with its axis off:
+    # a full render draws neither its frame nor its ticks, so neither may the background's.
+    from matplotlib.figure import Figure
+
+    from vetora_nb.plots.blit import Background
+
+    fig = Figure(figsize=(4, 3))
+    plot, text = fig.subplots(2, 1)
+    plot.plot([0, 1, 2], [0, 1, 0])
+    text.set_axis_off()
+    text.text(0.0, 1.0, "capacities\nflat out", va="top", transform=text.transAxes)
+    background = Background(fig)
+    for what in ("rendered anew", "reused"):
+        problem = pixels_differ(background.png(90), vp.figure_png(fig, dpi=90))
+        assert not problem, f"{what}: {problem}"
+    assert (background.hits, background.misses) == (1, 1)

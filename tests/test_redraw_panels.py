@@ -36,6 +36,19 @@ SEQUENCES = {
         ({"error_rate": 0.0}, True),
         ({"down": False}, False),
     ]),
+    "04_scalability": (5.0, [
+        ({}, True),
+        ({"rate": 200}, True),
+        ({"spike": 3.0}, True),
+        ({"spike_window": (1.0, 2.0)}, True),
+        ({"slowdown": 4.0}, True),                    # the capacities say so
+        ({"window": (1.0, 3.0)}, True),
+        ({"partitions": 2}, True),                    # two instances idle
+        ({"instances": 6}, False),                    # more bars
+        ({"rate": 120}, True),
+        ({"partitions": 8}, True),
+        ({"spike": 1.0, "slowdown": 1.0}, True),
+    ]),
     "05_failure_handling": (6.0, [
         ({}, True),
         ({"rate": 120}, True),

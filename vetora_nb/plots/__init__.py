@@ -70,7 +70,8 @@ from .traces import waterfall
 from .coupling import FanoutFigure, chain_availability, coupling_sweep, fanout
 from .consistency import read_your_writes, stale_reads, staleness, staleness_vs_lag
 from .observability import failure_traces, request_traces, trace_sampling
-from .scalability import consumer_figure, instance_figure, scalability_panel, throughput_figure
+from .scalability import (InstanceBars, ScalabilityFigure, consumer_figure, instance_figure, scalability_panel,
+                          throughput_figure)
 from .failure import FailureFigure, failure_panel
 from .clocks import clock_bars, fanout_figure, hop_figure, latency_panel, tail_figure
 from .temporal import OutageFigure, cut_figure, drain_figure, outage_figure
@@ -96,7 +97,7 @@ __all__ = [
     "staleness", "staleness_vs_lag", "read_your_writes", "stale_reads",
     "request_traces", "failure_traces", "trace_sampling",
     "throughput_figure", "consumer_figure", "instance_figure", "scalability_panel", "failure_panel",
-    "FailureFigure",
+    "InstanceBars", "ScalabilityFigure", "FailureFigure",
     "hop_figure", "fanout_figure", "tail_figure", "clock_bars", "latency_panel",
     "outage_figure", "OutageFigure", "cut_figure", "drain_figure",
     "partition_figure", "delivery_figure", "ordering_figure",
