@@ -77,7 +77,20 @@ SEQUENCES = {
         ({"fault": "outage", "rate": 100}, True),
         ({"service": "shipping", "window": (2.0, 4.0)}, True),
     ]),
-
+    "11_hybrid_capstone": (12.0, [
+        ({}, True),
+        ({"rate": 150}, True),
+        ({"intensity": 1.5}, True),                   # the drill's windows and captions move
+        ({"partitions": 2}, True),                    # the design's label says so
+        ({"intensity": 0.0}, True),                   # no drill: no bands, no captions
+        ({"intensity": 1.0, "rate": 100}, True),
+        ({"sync_payment": False}, False),             # payment becomes a consumer: another lag line
+        ({"rate": 120}, True),
+        ({"sync_payment": True, "sync_shipping": True, "sync_notifications": True,
+          "sync_analytics": True}, False),            # all synchronous: no lag at all
+        ({"rate": 90}, True),
+        ({"sync_shipping": False, "sync_notifications": False, "sync_analytics": False}, False),
+    ]),
 }
 
 

@@ -36,6 +36,13 @@ Each function also accepts ``ax=`` (one ``Axes``, or a list of them for the
 multi-panel plots) to draw into a figure you laid out yourself; it then
 returns that figure.
 
+The figures a panel redraws on every slider move also exist as classes
+that keep them (:class:`ComparisonFigure`, :class:`FanoutFigure`,
+:class:`ScalabilityFigure`, :class:`FailureFigure`, :class:`OutageFigure`,
+:class:`DrillPanelFigure`): built like the function, then ``update(...)``
+with new runs moves the same artists, the same picture a fresh figure
+would be (:mod:`.drawing`). The functions return their ``figure``.
+
 >>> import vetora_nb as vn
 >>> from vetora_nb import plots
 >>> runs = {s: vn.simulate(vn.scenarios.order_placed(s), vn.Traffic.poisson(50),
@@ -79,8 +86,8 @@ from .ordering import delivery_figure, ordering_figure, partition_figure
 from .event_log import (catch_up_figure, event_log_figure, lag_figure, log_figure, state_figure,
                         staleness_figure, staleness_vs_slowdown_figure, time_travel_figure)
 from .sagas import SAGA_COLORS, duration_figure, outcomes_figure, saga_figure, tradeoff_figure, window_figure
-from .capstone import (SERVICE_COLORS, drill_figure, drill_panel_figure, slo_matrix, slo_promise, slo_summary,
-                       slo_value)
+from .capstone import (SERVICE_COLORS, DrillFigure, DrillPanelFigure, drill_figure, drill_panel_figure, slo_matrix,
+                       slo_promise, slo_summary, slo_value)
 from .verdicts import verdict_figure
 from .sweeps import METRICS as SWEEP_METRICS
 from .sweeps import heatmap, heatmap_figure, sweep_panel_figure
@@ -105,6 +112,7 @@ __all__ = [
     "catch_up_figure", "staleness_vs_slowdown_figure",
     "SAGA_COLORS", "outcomes_figure", "window_figure", "duration_figure", "saga_figure", "tradeoff_figure",
     "SERVICE_COLORS", "slo_value", "slo_promise", "slo_summary", "slo_matrix", "drill_figure", "drill_panel_figure",
+    "DrillFigure", "DrillPanelFigure",
     "verdict_figure",
     "SWEEP_METRICS", "heatmap", "heatmap_figure", "sweep_panel_figure",
 ]
