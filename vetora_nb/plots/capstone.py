@@ -32,7 +32,7 @@ from .drawing import Drawing
 from .format import fault_label, format_ms, format_value
 from .layout import captions_above, grid_in_inches, nice_above, shade_faults, stacked_axes, tidy
 from .style import FAIL_COLORS, FAULT_COLOR, INK, NEUTRAL_COLOR, PASS_COLORS, _assign_colors, style_label
-from .timeseries import TimeSeries
+from .timeseries import TimeSeries, _series
 
 __all__ = ["SERVICE_COLORS", "PASS_COLORS", "FAIL_COLORS", "slo_value", "slo_promise", "slo_summary", "slo_matrix",
            "drill_figure", "DrillFigure", "drill_panel_figure", "DrillPanelFigure"]
@@ -222,13 +222,14 @@ class DrillFigure(Drawing):
         colors = _assign_colors(list(runs), {n: r.architecture.name for n, r in runs.items()})
         out = []
         for name, res in runs.items():
-            lag = res.metric("consumer_lag")
-            own = [g for g in DOWNSTREAM if g in lag.columns]
+            # res.metric("consumer_lag"), as numpy: a pandas pivot would cost more than the redraw
+            times, nodes, lag = _series(res, "consumer_lag", None, 0.0)
+            own = [g for g in DOWNSTREAM if g in nodes]
             shown = own if len(runs) == 1 else [g for g in own if g in self.groups]
             for g in shown:
                 label = g if len(runs) == 1 else f"{style_label(name)} · {g}"
                 color = SERVICE_COLORS.get(g, NEUTRAL_COLOR) if len(runs) == 1 else colors[name]
-                out.append((label, color, lag.index.to_numpy(float), lag[g].to_numpy(float)))
+                out.append((label, color, times, lag[:, nodes.index(g)]))
         return out
 
     @staticmethod
