@@ -1,12 +1,15 @@
 """Inside a notebook kernel: check every figure as it is turned into a PNG.
 
 A helper module for the tests (not collected itself). :func:`install`
-wraps matplotlib's ``FigureCanvasBase.print_figure``, the one door every
-picture a notebook shows goes through — a figure IPython displays
+wraps the two doors every picture a notebook shows goes through:
+matplotlib's ``FigureCanvasBase.print_figure`` — a figure IPython displays
 (``vetora_nb.plots.figure_png(fig, tight=True)`` at 100 dpi) and a panel's
-redraw (``figure_png(fig, dpi=Panel.dpi)``) alike. Each PNG is checked with
-:func:`legibility.problems` at the resolution and trimming it is saved with,
-and one JSON line per picture is appended to a report file:
+plain Figure (``figure_png(fig, dpi=Panel.dpi)``) alike — and
+``vetora_nb.plots.blit.Background.png``, where a panel's figure kept
+between moves (a drawing) is rendered over its cached background. Each PNG
+is checked with :func:`legibility.problems` at the resolution and trimming
+it is saved with, and one JSON line per picture is appended to a report
+file:
 
 ``{"cell": n, "source": "display" | "panel FailurePanel", "context": ...,
 "dpi": 100, "tight": true, "size": [w, h], "problems": [...], "png": path | null}``
@@ -62,6 +65,34 @@ def install(report_path: str, *, display_width: float | None = None, min_px: flo
 
     print_figure._legibility_hook = True
     FigureCanvasBase.print_figure = print_figure
+    _watch_backgrounds(report_path, display_width, min_px, save_dir, legibility, rcParams)
+
+
+def _watch_backgrounds(report_path, display_width, min_px, save_dir, legibility, rcParams) -> None:
+    """The other door: a panel that redraws in place renders its PNG over a
+    cached background (:class:`vetora_nb.plots.blit.Background`), not through
+    ``print_figure``. Its pictures are checked the same way, untrimmed."""
+    import io
+
+    from vetora_nb.plots.blit import Background
+
+    original = Background.png
+    if getattr(original, "_legibility_hook", False):
+        return
+
+    def png(self, dpi):
+        _state.busy = True
+        try:
+            line = _check(self.figure, {"dpi": dpi, "bbox_inches": None}, display_width, min_px, legibility,
+                          rcParams)
+        finally:
+            _state.busy = False
+        result = original(self, dpi)
+        _write(line, report_path, save_dir, io.BytesIO(result))
+        return result
+
+    png._legibility_hook = True
+    Background.png = png
 
 
 def _check(fig, kwargs, display_width, min_px, legibility, rcParams) -> dict:

@@ -208,7 +208,7 @@ def test_moving_a_control_runs_again(studio):
 
 
 def test_moves_redraw_in_place_the_picture_a_fresh_draw_gives(studio):
-    from test_redraw import assert_same_picture
+    from redraw_checks import assert_same_picture
 
     panel = studio.panel
     figure = panel.figure

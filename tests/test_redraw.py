@@ -13,9 +13,6 @@ must fall back to a fresh figure, and the picture must match too.
 
 from __future__ import annotations
 
-import base64
-import io
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -23,7 +20,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
-from PIL import Image  # noqa: E402
+from redraw_checks import assert_same_picture, pixels_differ  # noqa: E402
 
 import vetora_nb as vn  # noqa: E402
 from vetora_nb import plots as vp  # noqa: E402
@@ -48,44 +45,6 @@ MOVES = [
     ({"service": "shipping"}, True),          # the axes stay put: the background is reused
     ({"cut": "analytics"}, True),
 ]
-
-
-def pixels_differ(a: bytes, b: bytes) -> str:
-    """'' when two PNGs are the same picture, else what differs."""
-    if a == b:
-        return ""
-    x, y = (np.asarray(Image.open(io.BytesIO(png))) for png in (a, b))
-    if x.shape != y.shape:
-        return f"sizes differ: {x.shape} vs {y.shape}"
-    diff = np.any(x != y, axis=-1)
-    rows, cols = np.nonzero(diff)
-    return f"{diff.sum()} pixels differ, in x {cols.min()}..{cols.max()}, y {rows.min()}..{rows.max()}"
-
-
-def fresh_png(panel) -> bytes:
-    drawn = panel.spec.draw(panel.results, panel.params(), panel.analysis)
-    figure = drawn if isinstance(drawn, matplotlib.figure.Figure) else drawn.figure
-    return vp.figure_png(figure, dpi=panel.dpi)
-
-
-def assert_same_picture(panel, what) -> None:
-    assert panel.error is None, f"{what}: {panel.error}"
-    shown = base64.b64decode(panel.output.outputs[0]["data"]["image/png"])     # what the reader sees
-    problem = pixels_differ(shown, fresh_png(panel))
-    assert not problem, f"{what}: the figure redrawn in place is not a fresh draw's picture: {problem}"
-    assert_lines_fit(panel.figure, what)
-
-
-def assert_lines_fit(figure, what) -> None:
-    """Every line's data lies inside its axes' limits (a stale scale would hide some)."""
-    for ax in figure.axes:
-        (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
-        for line in ax.get_lines():
-            x, y = (np.asarray(v, float) for v in line.get_data())
-            if line.get_transform() != ax.transData or not np.isfinite(y).any():
-                continue                       # guides in axes coordinates (a percentile, a drain marker)
-            assert np.nanmin(x) >= x0 and np.nanmax(x) <= x1, f"{what}: {ax.get_title(loc='left')!r} cuts off x"
-            assert np.nanmin(y) >= y0 and np.nanmax(y) <= y1, f"{what}: {ax.get_title(loc='left')!r} cuts off y"
 
 
 @pytest.mark.parametrize("latency", ["overlay", "both"])
@@ -191,3 +150,22 @@ def test_the_background_is_rendered_anew_whenever_its_pixels_would_differ():
         problem = pixels_differ(background.png(90), vp.figure_png(fig, dpi=90))
         assert not problem, f"{what}: {problem}"
     assert (background.hits, background.misses) == (1, 6)     # the first render, then one reuse
+
+
+def test_an_axes_without_its_axis_draws_no_frame_over_the_background():
+    # A text panel (notebook 04's capacities) is an axes with its axis off:
+    # a full render draws neither its frame nor its ticks, so neither may the background's.
+    from matplotlib.figure import Figure
+
+    from vetora_nb.plots.blit import Background
+
+    fig = Figure(figsize=(4, 3))
+    plot, text = fig.subplots(2, 1)
+    plot.plot([0, 1, 2], [0, 1, 0])
+    text.set_axis_off()
+    text.text(0.0, 1.0, "capacities\nflat out", va="top", transform=text.transAxes)
+    background = Background(fig)
+    for what in ("rendered anew", "reused"):
+        problem = pixels_differ(background.png(90), vp.figure_png(fig, dpi=90))
+        assert not problem, f"{what}: {problem}"
+    assert (background.hits, background.misses) == (1, 1)

@@ -22,7 +22,7 @@ from .. import plots as vp
 from ..controls import control, window
 from ..experiments import coupling as exp
 from ..traffic import Traffic
-from ..widgets import PanelSpec, SpecPanel, panel_run
+from ..widgets import PanelSpec, SpecPanel, drawn_in_place, panel_run
 
 __all__ = ["spec", "panel"]
 
@@ -42,8 +42,9 @@ def _analyse(results: dict, p: dict) -> dict:
             for s in (exp.RR, exp.ED)}
 
 
-def _draw(results: dict, p: dict, analysis: dict):
-    return vp.fanout(results, exp.outage_of(p["down"], p["window"]))
+def _figure(results: dict, p: dict, analysis: dict) -> dict:
+    """What the figure shows (:class:`~vetora_nb.plots.FanoutFigure`): a move redraws it in place."""
+    return {"results": results, "outage": exp.outage_of(p["down"], p["window"])}
 
 
 def _numbers(results: dict, p: dict, rows: dict) -> list:
@@ -71,8 +72,8 @@ def spec(duration: float = 10.0, seed: int = 7) -> PanelSpec:
                      ("down", control("down", default=False, label="consumer-0 down in the window")),
                      ("window", control("window", default=window(0.4, 0.6), label="outage window (s)")))),
     )
-    return PanelSpec(name="CouplingPanel", columns=columns, runs=_runs, draw=_draw, numbers=_numbers,
-                     analyse=_analyse, requires={"window": ("down",)}, duration=duration, seed=seed)
+    return PanelSpec(name="CouplingPanel", columns=columns, runs=_runs, draw=drawn_in_place(vp.FanoutFigure, _figure),
+                     numbers=_numbers, analyse=_analyse, requires={"window": ("down",)}, duration=duration, seed=seed)
 
 
 def panel(*, duration: float = 10.0, seed: int = 7, run: bool = True, **values) -> SpecPanel:

@@ -21,9 +21,8 @@ from __future__ import annotations
 from .. import plots as vp
 from ..controls import control
 from ..experiments import consistency as exp
-from ..plots.kept import PanelDrawing
 from ..traffic import Traffic
-from ..widgets import PanelSpec, SpecPanel, panel_run
+from ..widgets import PanelSpec, SpecPanel, drawn_in_place, panel_run
 
 __all__ = ["spec", "panel"]
 
@@ -45,9 +44,8 @@ def _figure_args(results: dict, p: dict, analysis: dict) -> tuple:
     return results, analysis["reads"], p["duration"]
 
 
-def _draw(results: dict, p: dict, analysis: dict):
-    """:func:`vetora_nb.plots.stale_reads`, kept: a move redraws its two axes in place."""
-    return PanelDrawing(vp.stale_reads_drawing, _figure_args, results, p, analysis)
+#: :func:`vetora_nb.plots.stale_reads`, kept: a move redraws its two axes in place.
+_draw = drawn_in_place(vp.stale_reads_drawing, _figure_args)
 
 
 def _numbers(results: dict, p: dict, analysis: dict) -> list:

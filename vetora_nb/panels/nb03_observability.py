@@ -24,11 +24,10 @@ from .. import plots as vp
 from ..controls import control
 from ..experiments import observability as exp
 from ..patterns.tracing import traced_share
-from ..plots.kept import PanelDrawing
 from ..plots.observability import failure_frames
 from ..plots.traces import waterfall_drawing
 from ..traffic import Traffic
-from ..widgets import PanelSpec, SpecPanel, panel_run
+from ..widgets import PanelSpec, SpecPanel, drawn_in_place, panel_run
 
 __all__ = ["spec", "panel", "DIAGNOSE_LIMIT"]
 
@@ -52,9 +51,8 @@ def _traces(results: dict, p: dict, analysis: dict) -> tuple:
     return (failure_frames(results, {s: measures.first_failure(res, p["trace_at"]) for s, res in results.items()}),)
 
 
-def _draw(results: dict, p: dict, analysis: dict):
-    """:func:`vetora_nb.plots.failure_traces`, kept: a move to traces of the same rows redraws in place."""
-    return PanelDrawing(waterfall_drawing, _traces, results, p, analysis)
+#: :func:`vetora_nb.plots.failure_traces`, kept: a move to traces of the same rows redraws in place.
+_draw = drawn_in_place(waterfall_drawing, _traces)
 
 
 def _found(x: dict) -> str:

@@ -22,7 +22,7 @@ from .. import measures
 from .. import plots as vp
 from ..controls import control, window
 from ..experiments.scalability import ED, RR, scaled_shop
-from ..widgets import PanelSpec, SpecPanel, panel_run, scenario_faults, scenario_traffic
+from ..widgets import PanelSpec, SpecPanel, drawn_in_place, panel_run, scenario_faults, scenario_traffic
 
 __all__ = ["SERVICE", "scalability_spec", "panel"]
 
@@ -44,8 +44,9 @@ def _slowdown(p: dict) -> float:
     return float(p["slowdown"]) if p["slowdown"] != 1 and end > start else 1.0
 
 
-def _draw(results: dict, p: dict, _analysis):
-    return vp.scalability_panel(results, SERVICE, slowdown=_slowdown(p))
+def _figure(results: dict, p: dict, _analysis) -> dict:
+    """What the figure shows (:class:`~vetora_nb.plots.ScalabilityFigure`): a move redraws it in place."""
+    return {"results": results, "service": SERVICE, "slowdown": _slowdown(p)}
 
 
 def _numbers(results: dict, p: dict, _analysis) -> list:
@@ -75,7 +76,7 @@ def scalability_spec(duration: float = 10.0, seed: int = 7) -> PanelSpec:
             ("partitions & instances", ("partitions", ("instances", control(
                 "instances", tooltip="inventory's consumer instances (ED) / workers (RR)")))),
         ),
-        runs=_runs, draw=_draw, numbers=_numbers,
+        runs=_runs, draw=drawn_in_place(vp.ScalabilityFigure, _figure), numbers=_numbers,
         # The slowdown is the only fault; the arrivals carry the default keys.
         fixed={"service": SERVICE, "down": False, "error_rate": 0.0, "cut": "", "cut_window": (0.0, 0.0),
                "keys": control("keys").default, "hot_key": 0.0},

@@ -22,7 +22,7 @@ from .. import plots as vp
 from ..controls import control, window
 from ..experiments.failure import BREAKER, ED, RR, shop
 from ..traffic import Traffic
-from ..widgets import PanelSpec, SpecPanel, panel_run, scenario_faults
+from ..widgets import PanelSpec, SpecPanel, drawn_in_place, panel_run, scenario_faults
 
 __all__ = ["SERVICE", "failure_spec", "panel"]
 
@@ -46,8 +46,9 @@ def _runs(p: dict) -> dict:
     return out
 
 
-def _draw(results: dict, p: dict, _analysis):
-    return vp.failure_panel(results, SERVICE, breaker=bool(p["breaker"]))
+def _figure(results: dict, p: dict, _analysis) -> dict:
+    """What the figure shows (:class:`~vetora_nb.plots.FailureFigure`): a move redraws it in place."""
+    return {"results": results, "service": SERVICE, "breaker": bool(p["breaker"])}
 
 
 def _failed_wait(res) -> str:
@@ -92,7 +93,7 @@ def failure_spec(duration: float = 15.0, seed: int = 7) -> PanelSpec:
                                 f"{BREAKER.reset_timeout:g} s")))),
             ("partitions & consumers", ("partitions", "idempotent")),
         ),
-        runs=_runs, draw=_draw, numbers=_numbers,
+        runs=_runs, draw=drawn_in_place(vp.FailureFigure, _figure), numbers=_numbers,
         fixed={"service": SERVICE, "cut": "", "cut_window": (0.0, 0.0)},
         requires={"window": ("down",)},
         duration=duration, seed=seed)

@@ -21,7 +21,7 @@ from .. import scenarios
 from ..controls import control, window
 from ..experiments import temporal
 from ..traffic import Traffic
-from ..widgets import PanelSpec, SpecPanel, panel_run
+from ..widgets import PanelSpec, SpecPanel, drawn_in_place, panel_run
 
 __all__ = ["spec", "panel"]
 
@@ -43,10 +43,11 @@ def _analyse(results: dict, p: dict) -> dict:
     return temporal.drain_report(results[temporal.ED], p["service"], p["rate"], p["window"])
 
 
-def _draw(results: dict, p: dict, a: dict):
+def _figure(results: dict, p: dict, a: dict) -> dict:
+    """What the figure shows (:class:`~vetora_nb.plots.OutageFigure`): a move redraws it in place."""
     # With the broker down nothing piles up (the producers fail): no drain to mark.
-    return vp.outage_figure(results, temporal.watched(p["service"]), predicted=a["predicted"],
-                            measured=a["capacity"] is not None)
+    return {"runs": results, "group": temporal.watched(p["service"]), "predicted": a["predicted"],
+            "measured": a["capacity"] is not None}
 
 
 def _numbers(results: dict, p: dict, a: dict) -> list:
@@ -78,7 +79,8 @@ def spec(duration: float = 16.0, seed: int = 7) -> PanelSpec:
                      ("window", control("window", default=window(0.3, 0.55))))),
         ("partitions & instances", ("partitions", "instances")),
     )
-    return PanelSpec(name="TemporalCouplingPanel", columns=columns, runs=_runs, draw=_draw, numbers=_numbers,
+    return PanelSpec(name="TemporalCouplingPanel", columns=columns, runs=_runs,
+                     draw=drawn_in_place(vp.OutageFigure, _figure), numbers=_numbers,
                      analyse=_analyse, services=tuple(scenarios.DOWNSTREAM), duration=duration, seed=seed)
 
 

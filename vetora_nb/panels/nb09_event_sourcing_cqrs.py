@@ -17,8 +17,7 @@ from .. import plots as vp
 from ..controls import control
 from ..experiments import event_log
 from ..patterns import event_sourcing as es
-from ..plots.kept import PanelDrawing
-from ..widgets import PanelSpec, SpecPanel, panel_run
+from ..widgets import PanelSpec, SpecPanel, drawn_in_place, panel_run
 
 __all__ = ["NAME", "spec", "panel"]
 
@@ -40,9 +39,8 @@ def _figure_args(results: dict, p: dict, a: dict) -> tuple:
     return results[NAME], p["state_at"], p["late_at"], a
 
 
-def _draw(results: dict, p: dict, a: dict):
-    """:func:`vetora_nb.plots.event_log_figure`, kept: a move redraws its four axes in place."""
-    return PanelDrawing(vp.event_log_drawing, _figure_args, results, p, a)
+#: :func:`vetora_nb.plots.event_log_figure`, kept: a move redraws its four axes in place.
+_draw = drawn_in_place(vp.event_log_drawing, _figure_args)
 
 
 def _yes(ok: bool) -> str:

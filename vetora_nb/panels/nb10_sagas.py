@@ -17,9 +17,8 @@ from .. import plots
 from ..controls import control
 from ..experiments import sagas
 from ..measures import breakeven_broker_latency
-from ..plots.kept import PanelDrawing
 from ..runs import Job
-from ..widgets import PanelSpec, SpecPanel
+from ..widgets import PanelSpec, SpecPanel, drawn_in_place
 
 __all__ = ["saga_spec", "panel"]
 
@@ -40,9 +39,8 @@ def saga_spec(*, duration: float = 20.0, seed: int = 10) -> PanelSpec:
                                                           **common)),
                 "orchestration": Job(sagas.run_style, dict(style="orchestration", **common))}
 
-    def draw(results, p, _):
-        # the figure's axes are kept: a move redraws them in place
-        return PanelDrawing(plots.saga_drawing, lambda results, p, a: (results,), results, p, None)
+    # the figure's axes are kept: a move redraws them in place
+    draw = drawn_in_place(plots.saga_drawing, lambda results, p, a: (results,))
 
     def numbers(results, p, _):
         s = {name: r.summary() for name, r in results.items()}

@@ -19,7 +19,7 @@ import html
 from .. import plots
 from ..controls import control
 from ..experiments import capstone
-from ..widgets import PanelSpec, SpecPanel
+from ..widgets import PanelSpec, SpecPanel, drawn_in_place
 
 __all__ = ["drill_spec", "panel", "sync_of"]
 
@@ -58,9 +58,10 @@ def drill_spec(*, duration: float = capstone.DURATION, seed: int = 7, slos=capst
     def analyse(results, p):
         return {"report": capstone.report(next(iter(results.values())), p["slos"])}
 
-    def draw(results, p, a):
-        return plots.drill_panel_figure(results, a["report"], p["slos"],
-                                        label=capstone.design_label(sync_of(p), int(p["partitions"])))
+    def figure(results, p, a):
+        # What plots.DrillPanelFigure shows: a move redraws it in place.
+        return {"results": results, "table": a["report"], "slos": p["slos"],
+                "label": capstone.design_label(sync_of(p), int(p["partitions"]))}
 
     def numbers(results, p, a):
         return _badges(a["report"], p["slos"])
@@ -71,8 +72,8 @@ def drill_spec(*, duration: float = capstone.DURATION, seed: int = 7, slos=capst
                  "intensity",
                  ("partitions", control("partitions", max=8, tooltip="partitions of order-placed: at most this "
                                         "many instances of each consumer group work")))))
-    return PanelSpec(name="DrillPanel", columns=columns, runs=runs, draw=draw, numbers=numbers, analyse=analyse,
-                     fixed={"slos": tuple(slos)}, duration=duration, seed=seed)
+    return PanelSpec(name="DrillPanel", columns=columns, runs=runs, draw=drawn_in_place(plots.DrillPanelFigure, figure),
+                     numbers=numbers, analyse=analyse, fixed={"slos": tuple(slos)}, duration=duration, seed=seed)
 
 
 def panel(sync="hybrid", *, duration: float = capstone.DURATION, seed: int = 7, slos=capstone.SLOS,

@@ -36,6 +36,13 @@ Each function also accepts ``ax=`` (one ``Axes``, or a list of them for the
 multi-panel plots) to draw into a figure you laid out yourself; it then
 returns that figure.
 
+The figures a panel redraws on every slider move also exist as classes
+that keep them (:class:`ComparisonFigure`, :class:`FanoutFigure`,
+:class:`ScalabilityFigure`, :class:`FailureFigure`, :class:`OutageFigure`,
+:class:`DrillPanelFigure`): built like the function, then ``update(...)``
+with new runs moves the same artists, the same picture a fresh figure
+would be (:mod:`.drawing`). The functions return their ``figure``.
+
 >>> import vetora_nb as vn
 >>> from vetora_nb import plots
 >>> runs = {s: vn.simulate(vn.scenarios.order_placed(s), vn.Traffic.poisson(50),
@@ -60,26 +67,28 @@ from .style import (FAIL_COLORS, FAULT_COLOR, GOOD_COLOR, GREY, INK, METRIC_LABE
 from .architecture import architecture
 from .comparison import FIGURES as comparison_figures
 from .comparison import ComparisonFigure, comparison, comparison_drawing, same_request_traces
+from .drawing import Drawing
 from .latency import latency
 from .scorecard import scorecard
 from .timeseries import timeseries
 from .traces import waterfall
 
 # figures by topic, in the notebooks' order
-from .coupling import chain_availability, coupling_sweep, fanout
+from .coupling import FanoutFigure, chain_availability, coupling_sweep, fanout
 from .consistency import read_your_writes, stale_reads, stale_reads_drawing, staleness, staleness_vs_lag
 from .observability import failure_traces, request_traces, trace_sampling
-from .scalability import consumer_figure, instance_figure, scalability_panel, throughput_figure
-from .failure import failure_panel
+from .scalability import (InstanceBars, ScalabilityFigure, consumer_figure, instance_figure, scalability_panel,
+                          throughput_figure)
+from .failure import FailureFigure, failure_panel
 from .clocks import clock_bars, fanout_figure, hop_figure, latency_panel, tail_figure
-from .temporal import cut_figure, drain_figure, outage_figure
+from .temporal import OutageFigure, cut_figure, drain_figure, outage_figure
 from .ordering import delivery_figure, ordering_figure, partition_figure
 from .event_log import (catch_up_figure, event_log_drawing, event_log_figure, lag_figure, log_figure,
                         state_figure, staleness_figure, staleness_vs_slowdown_figure, time_travel_figure)
 from .sagas import (SAGA_COLORS, duration_figure, outcomes_figure, saga_drawing, saga_figure, tradeoff_figure,
                     window_figure)
-from .capstone import (SERVICE_COLORS, drill_figure, drill_panel_figure, slo_matrix, slo_promise, slo_summary,
-                       slo_value)
+from .capstone import (SERVICE_COLORS, DrillFigure, DrillPanelFigure, drill_figure, drill_panel_figure, slo_matrix,
+                       slo_promise, slo_summary, slo_value)
 from .verdicts import verdict_figure
 from .sweeps import METRICS as SWEEP_METRICS
 from .sweeps import heatmap, heatmap_figure, sweep_panel_figure
@@ -89,21 +98,23 @@ __all__ = [
     "GREY", "PASS_COLORS", "FAIL_COLORS", "METRIC_LABELS", "RATE_METRICS", "SCORE_ROWS", "DEFAULT_SCORE",
     "EVENT_METRICS", "color_for", "style_label", "shade", "fault_label", "format_value", "format_table", "format_ms", "format_seconds",
     "figure_png", "shade_faults", "tidy", "panel_title", "figure_and_axes", "grid_in_inches", "stacked_axes",
-    "architecture", "comparison", "comparison_drawing", "ComparisonFigure", "comparison_figures",
+    "architecture", "comparison", "comparison_drawing", "ComparisonFigure", "comparison_figures", "Drawing",
     "same_request_traces", "latency", "timeseries", "waterfall",
     "scorecard",
-    "coupling_sweep", "chain_availability", "fanout",
+    "coupling_sweep", "chain_availability", "fanout", "FanoutFigure",
     "staleness", "staleness_vs_lag", "read_your_writes", "stale_reads", "stale_reads_drawing",
     "request_traces", "failure_traces", "trace_sampling",
     "throughput_figure", "consumer_figure", "instance_figure", "scalability_panel", "failure_panel",
+    "InstanceBars", "ScalabilityFigure", "FailureFigure",
     "hop_figure", "fanout_figure", "tail_figure", "clock_bars", "latency_panel",
-    "outage_figure", "cut_figure", "drain_figure",
+    "outage_figure", "OutageFigure", "cut_figure", "drain_figure",
     "partition_figure", "delivery_figure", "ordering_figure",
     "log_figure", "state_figure", "lag_figure", "staleness_figure", "time_travel_figure", "event_log_figure",
     "event_log_drawing", "catch_up_figure", "staleness_vs_slowdown_figure",
     "SAGA_COLORS", "outcomes_figure", "window_figure", "duration_figure", "saga_figure", "saga_drawing",
     "tradeoff_figure",
     "SERVICE_COLORS", "slo_value", "slo_promise", "slo_summary", "slo_matrix", "drill_figure", "drill_panel_figure",
+    "DrillFigure", "DrillPanelFigure",
     "verdict_figure",
     "SWEEP_METRICS", "heatmap", "heatmap_figure", "sweep_panel_figure",
 ]

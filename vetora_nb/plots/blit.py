@@ -70,9 +70,15 @@ class Background:
     def _moving(self) -> list:
         """Per axes, the artists drawn on top of the background, in the axes' drawing order."""
         out = []
+        still = {id(a) for a in self.still}
         for ax in self.figure.axes:
-            children = [a for a in ax.get_children() if a is not ax.patch and a.get_visible()]
-            still = {id(a) for a in self.still}
+            if not ax.get_visible():
+                out.append([])
+                continue
+            # As Axes.draw does: an axes without its axis (a text panel) draws no frame.
+            frameless = () if (ax.axison and ax._frameon) else ax.spines.values()
+            skip = {id(ax.patch)} | {id(s) for s in frameless}
+            children = [a for a in ax.get_children() if id(a) not in skip and a.get_visible()]
             out.append(sorted((a for a in children if a.get_zorder() >= self.ZORDER and id(a) not in still),
                               key=lambda a: a.get_zorder()))
         return out

@@ -28,13 +28,14 @@ from matplotlib.patches import FancyBboxPatch
 from .. import prose
 from ..experiments.capstone import DOWNSTREAM, SLOS, report
 from ..results import Result
+from .drawing import Drawing
 from .format import fault_label, format_ms, format_value
-from .layout import captions_above, grid_in_inches, shade_faults, stacked_axes, tidy
+from .layout import captions_above, grid_in_inches, nice_above, shade_faults, stacked_axes, tidy
 from .style import FAIL_COLORS, FAULT_COLOR, INK, NEUTRAL_COLOR, PASS_COLORS, _assign_colors, style_label
-from .timeseries import timeseries
+from .timeseries import TimeSeries, _series
 
 __all__ = ["SERVICE_COLORS", "PASS_COLORS", "FAIL_COLORS", "slo_value", "slo_promise", "slo_summary", "slo_matrix",
-           "drill_figure", "drill_panel_figure"]
+           "drill_figure", "DrillFigure", "drill_panel_figure", "DrillPanelFigure"]
 
 _PASS_FILL, _PASS_INK = PASS_COLORS
 _FAIL_FILL, _FAIL_INK = FAIL_COLORS
@@ -141,48 +142,112 @@ def drill_figure(runs, ax=None, *, groups=("shipping",)) -> Figure:
     design's colour. The drill's faults are shaded red and named on top.
     ``ax`` is an optional (sub)figure to draw into, or a pair of axes.
     """
+    return DrillFigure(runs, ax, groups=groups).figure
+
+
+def _drill_runs(runs) -> dict:
     runs = {runs.architecture.name: runs} if isinstance(runs, Result) else dict(runs)
     if not runs:
         raise ValueError("runs: give at least one Result")
-    if ax is None:
-        fig = Figure(figsize=(10.0, 4.6), layout="constrained")
-        ax = fig
-    if isinstance(ax, (list, tuple)):
-        if len(ax) != 2:
-            raise ValueError(f"ax: this plot needs 2 axes, got {len(ax)}")
-        axes = list(ax)
-        ax = axes[0].figure
-    else:
-        axes = ax.subplots(2, 1, sharex=True)
-    timeseries(runs, ("errors",), ax=[axes[0]], faults=False)
-    axes[0].set_title("failed checkouts per second", fontsize=9, loc="left", color=INK)
-    _fault_captions(axes[0], runs)
-    a = axes[1]
-    tidy(a)
-    colors = _assign_colors(list(runs), {n: r.architecture.name for n, r in runs.items()})
-    lines = 0
-    for name, res in runs.items():
-        lag = res.metric("consumer_lag")
-        own = [g for g in DOWNSTREAM if g in lag.columns]
-        shown = own if len(runs) == 1 else [g for g in own if g in groups]
-        for g in shown:
-            label = g if len(runs) == 1 else f"{style_label(name)} · {g}"
-            color = SERVICE_COLORS.get(g, NEUTRAL_COLOR) if len(runs) == 1 else colors[name]
-            a.plot(lag.index, lag[g].to_numpy(float), color=color, lw=1.5, label=label)
-            lines += 1
-    which = "" if len(runs) == 1 else " — " + ", ".join(groups)
-    a.set_title("consumer lag: events not yet processed" + which, fontsize=9, loc="left", color=INK)
-    if lines:
-        a.set_ylim(0, max(1.0, a.get_ylim()[1]))
-        a.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=7.5, frameon=False, borderaxespad=0)
-    else:
-        a.text(0.5, 0.5, "no consumers: every service is called synchronously (no broker, no lag)",
-               transform=a.transAxes, ha="center", va="center", fontsize=8.5, color=NEUTRAL_COLOR)
-    shade_faults(a, _windows(runs))
-    a.set_xlabel("simulated time (s)", fontsize=8.5)
-    axes[0].set_xlabel("")
-    axes[0].tick_params(labelbottom=False)
-    return ax if isinstance(ax, Figure) else ax.figure
+    return runs
+
+
+class DrillFigure(Drawing):
+    """:func:`drill_figure`, kept so that the next runs redraw it in place.
+
+    The errors row is a :class:`~.timeseries.TimeSeries`; the lag row keeps
+    one line per design and consumer group and gives them new data; the
+    drill's bands and captions are marks (:class:`~.drawing.Marks`). An
+    update returns ``False`` when the new runs have other lag lines (another
+    design, other consumers) or the time series cannot follow them.
+    """
+
+    def __init__(self, runs, ax=None, *, groups=("shipping",)):
+        runs = _drill_runs(runs)
+        if ax is None:
+            ax = Figure(figsize=(10.0, 4.6), layout="constrained")
+        if isinstance(ax, (list, tuple)):
+            if len(ax) != 2:
+                raise ValueError(f"ax: this plot needs 2 axes, got {len(ax)}")
+            axes = list(ax)
+            ax = axes[0].figure
+        else:
+            axes = ax.subplots(2, 1, sharex=True)
+        super().__init__(ax if isinstance(ax, Figure) else ax.figure)
+        self.axes, self.groups = axes, tuple(groups)
+        self.timeseries = TimeSeries(runs, ("errors",), ax=[axes[0]], faults=False)
+        axes[0].set_title("failed checkouts per second", fontsize=9, loc="left", color=INK)
+        a = axes[1]
+        tidy(a)
+        series = self._lag(runs)
+        self.key = self._key(series)
+        self.lines = [a.plot(x, y, color=color, lw=1.5, label=label)[0] for label, color, x, y in series]
+        which = "" if len(runs) == 1 else " — " + ", ".join(self.groups)
+        a.set_title("consumer lag: events not yet processed" + which, fontsize=9, loc="left", color=INK)
+        if self.lines:
+            self._scale()
+            a.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=7.5, frameon=False, borderaxespad=0)
+        else:
+            a.text(0.5, 0.5, "no consumers: every service is called synchronously (no broker, no lag)",
+                   transform=a.transAxes, ha="center", va="center", fontsize=8.5, color=NEUTRAL_COLOR)
+        self.marks.draw(self._faults, runs)
+        a.set_xlabel("simulated time (s)", fontsize=8.5)
+        axes[0].set_xlabel("")
+        axes[0].tick_params(labelbottom=False)
+
+    def update(self, runs, ax=None, *, groups=("shipping",)) -> bool:
+        """Redraw for ``runs`` in place; ``False`` if only a fresh figure can show them."""
+        runs = _drill_runs(runs)
+        if ax is not None or tuple(groups) != self.groups:
+            return False
+        series = self._lag(runs)
+        if self._key(series) != self.key:
+            return False
+        self.marks.clear()    # first, as a fresh figure has none when its lines are drawn
+        if not self.timeseries.update(runs):
+            return False
+        for line, (_, _, x, y) in zip(self.lines, series):
+            line.set_data(x, y)
+        if self.lines:
+            self._scale()
+        self.marks.draw(self._faults, runs)
+        return True
+
+    def still(self) -> list:
+        legend = self.axes[1].get_legend()     # beside the lag axes
+        return super().still() + ([legend] if legend is not None else [])
+
+    def _lag(self, runs) -> list:
+        """``[(label, colour, times, lag)]``: the lag lines of ``runs``."""
+        colors = _assign_colors(list(runs), {n: r.architecture.name for n, r in runs.items()})
+        out = []
+        for name, res in runs.items():
+            # res.metric("consumer_lag"), as numpy: a pandas pivot would cost more than the redraw
+            times, nodes, lag = _series(res, "consumer_lag", None, 0.0)
+            own = [g for g in DOWNSTREAM if g in nodes]
+            shown = own if len(runs) == 1 else [g for g in own if g in self.groups]
+            for g in shown:
+                label = g if len(runs) == 1 else f"{style_label(name)} · {g}"
+                color = SERVICE_COLORS.get(g, NEUTRAL_COLOR) if len(runs) == 1 else colors[name]
+                out.append((label, color, times, lag[:, nodes.index(g)]))
+        return out
+
+    @staticmethod
+    def _key(series) -> tuple:
+        return tuple((label, color) for label, color, _, _ in series)
+
+    def _scale(self) -> None:
+        """What a fresh axes does, fitting the lines, then from zero to a nice value
+        (the axis stays put while the lines move a little)."""
+        a = self.axes[1]
+        a.relim()
+        a.set_autoscaley_on(True)
+        a.autoscale_view(scalex=False)
+        a.set_ylim(0, nice_above(max(1.0, a.get_ylim()[1])))
+
+    def _faults(self, runs) -> None:
+        _fault_captions(self.axes[0], runs)
+        shade_faults(self.axes[1], _windows(runs))
 
 
 def _windows(runs) -> list:
@@ -207,13 +272,45 @@ def drill_panel_figure(results: dict, table: pd.DataFrame, slos=SLOS, *, label: 
 
     ``results`` is ``{design: Result}`` (one design), ``table`` its report.
     """
-    name = next(iter(results))
-    # Margins fixed in inches rather than a layout engine: the same picture, redrawn faster.
-    width, height = 10.6, 6.0
-    fig = Figure(figsize=(width, height))
-    top = fig.add_axes((0.0, 1 - 1.3 / height, 1.0, 1.3 / height))
-    slo_matrix({name: table}, slos, ax=top, labels={name: label} if label else None)
-    # room above the drill for its fault captions (two rows)
-    grid = grid_in_inches(fig, 2, left=0.6, right=1.45, top=2.05, bottom=0.5, hspace=0.45)
-    drill_figure(results, ax=stacked_axes(fig, grid))
-    return fig
+    return DrillPanelFigure(results, table, slos, label=label).figure
+
+
+class DrillPanelFigure(Drawing):
+    """:func:`drill_panel_figure`, kept so that the next runs redraw it in place.
+
+    The SLO row is a mark (:class:`~.drawing.Marks`): its cells are drawn
+    again for the new report, its texts over the cached background; the
+    drill below is a :class:`DrillFigure`.
+    An update returns ``False`` for another design or other SLOs, or when
+    the drill cannot follow the runs.
+    """
+
+    def __init__(self, results: dict, table: pd.DataFrame, slos=SLOS, *, label: str | None = None):
+        self.name, self.slos = next(iter(results)), tuple(slos)
+        # Margins fixed in inches rather than a layout engine: the same picture, redrawn faster.
+        width, height = 10.6, 6.0
+        fig = Figure(figsize=(width, height))
+        super().__init__(fig)
+        self.matrix = fig.add_axes((0.0, 1 - 1.3 / height, 1.0, 1.3 / height))
+        self.marks.draw(self._matrix, table, label)
+        # room above the drill for its fault captions (two rows)
+        grid = grid_in_inches(fig, 2, left=0.6, right=1.45, top=2.05, bottom=0.5, hspace=0.45)
+        self.drill = DrillFigure(results, ax=stacked_axes(fig, grid))
+
+    def update(self, results: dict, table: pd.DataFrame, slos=SLOS, *, label: str | None = None) -> bool:
+        """Redraw for ``results`` in place; ``False`` if only a fresh figure can show them."""
+        if tuple(results) != (self.name,) or tuple(slos) != self.slos:
+            return False
+        self.marks.clear()
+        if not self.drill.update(results):
+            return False
+        self.marks.draw(self._matrix, table, label)
+        return True
+
+    def still(self) -> list:
+        # The SLO row's numbers change with nearly every move: drawn over the background, they
+        # let it be reused when the drill's axes stay put (4 moves in 10 rather than 1).
+        return self.drill.still()
+
+    def _matrix(self, table, label) -> None:
+        slo_matrix({self.name: table}, self.slos, ax=self.matrix, labels={self.name: label} if label else None)

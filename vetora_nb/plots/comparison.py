@@ -6,7 +6,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from .architecture import architecture
-from .blit import Background
+from .drawing import Drawing
 from .latency import latency, latency_panels
 from .layout import stacked_axes
 from .scorecard import scorecard
@@ -81,7 +81,7 @@ def comparison_drawing(results: dict, figures=("latency", "timeseries"), *,
     return fig
 
 
-class ComparisonFigure:
+class ComparisonFigure(Drawing):
     """Latency and time series in columns with margins fixed in inches,
     kept so that the next runs redraw it in place.
 
@@ -92,13 +92,13 @@ class ComparisonFigure:
     and the :class:`~.timeseries.TimeSeries` move their artists — and
     returns ``False`` when the new runs need other artists (another run, a
     line more, a panel that has nothing to show): the figure is then no
-    longer valid and the caller draws a fresh one.
+    longer valid and the caller draws a fresh one. Its PNG is rendered over
+    a cached background (:meth:`~.drawing.Drawing.png`).
     """
 
     def __init__(self, results, figures=("latency", "timeseries"), metrics=("throughput", "errors", "consumer_lag"),
                  nodes=None, latency_view: str = "overlay"):
         self.names = tuple(results)
-        self._background: Background | None = None
         self.latency: list = []           # a LatencyCDF (or None: drawn, not redrawable) per latency panel
         self.timeseries: TimeSeries | None = None
         entries = len(results) * (2 if latency_view == "overlay" else 1)
@@ -112,7 +112,8 @@ class ComparisonFigure:
                 columns.append((plot, 6.8, 0.6, 1.75, 0.55, 0.5, len(metrics), 0.42, 1.15))
         height = max(c[4] + c[5] + c[6] * c[8] + (c[6] - 1) * c[7] for c in columns)
         width = sum(c[1] for c in columns)
-        self.figure = fig = Figure(figsize=(width, height))
+        fig = Figure(figsize=(width, height))
+        super().__init__(fig)
         x = 0.0
         for plot, w, left, right, top, bottom, panels, gap, _ in columns:
             panel_h = (height - top - bottom - (panels - 1) * gap) / panels
@@ -124,18 +125,6 @@ class ComparisonFigure:
             else:
                 self.timeseries = TimeSeries(results, metrics, ax=stacked_axes(fig, grid), nodes=nodes)
             x += w
-
-    def png(self, dpi: float) -> bytes:
-        """The figure as PNG bytes, what :func:`~.layout.figure_png` gives,
-        rendering its axes, ticks and bands only when they changed
-        (:class:`~.blit.Background`)."""
-        if self._background is None:
-            # Titles above the axes and the time series' legends beside them are still.
-            still = [t for ax in self.figure.axes for t in (ax.title, ax._left_title, ax._right_title)]
-            if self.timeseries is not None:
-                still += [ax.get_legend() for ax in self.timeseries.axes if ax.get_legend() is not None]
-            self._background = Background(self.figure, still)
-        return self._background.png(dpi)
 
     def update(self, results, params=None, analysis=None) -> bool:
         """Redraw for ``results`` in place; ``False`` if only a fresh figure can show them."""

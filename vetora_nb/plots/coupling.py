@@ -8,12 +8,13 @@ from matplotlib.figure import Figure
 from matplotlib.colors import to_rgb
 from matplotlib.patches import Patch
 
-from .latency import latency
+from .drawing import Drawing
+from .latency import latency_panels
 from .layout import grid_in_inches, shade_faults, stacked_axes, tidy
 from .style import FAULT_COLOR, INK, STYLE_COLORS, STYLE_LABELS, color_for, style_label
-from .timeseries import timeseries
+from .timeseries import TimeSeries
 
-__all__ = ["coupling_sweep", "chain_availability", "fanout"]
+__all__ = ["coupling_sweep", "chain_availability", "fanout", "FanoutFigure"]
 
 
 def coupling_sweep(frame: pd.DataFrame) -> Figure:
@@ -94,18 +95,48 @@ def fanout(results: dict, outage=None) -> Figure:
     the producer's errors and the consumers' lag (right), with ``consumer-0``'s
     ``outage`` window ``(start, end)`` (or ``None``) shaded. Errors that last the
     whole run are not a window worth shading: only the outage is drawn."""
-    # 10.7 in at the panel's 90 dpi is 963 px: the output area shows it at full size, small print and all.
-    fig = Figure(figsize=(10.7, 4.85))   # 0.6 in on top: fault captions, then the title
-    left = grid_in_inches(fig, left=0.6, right=6.9, top=0.6, bottom=1.65)
-    latency(results, which="caller", ax=[fig.add_subplot(left[0])])
-    right = grid_in_inches(fig, 2, left=4.8, right=1.9, top=0.6, bottom=0.5, hspace=0.45)
-    top, bottom = stacked_axes(fig, right)
-    timeseries(results, ("errors", "consumer_lag"), ax=[top, bottom], faults=False)
-    if outage is not None:
-        shade_faults([top, bottom], [outage])
-        # Named in the legend, beside the axes: a caption inside them would sit on the curves.
-        handles, labels = top.get_legend_handles_labels()
-        band = Patch(facecolor=(*to_rgb(FAULT_COLOR), 0.09), edgecolor=FAULT_COLOR, lw=0.8)   # as shaded
-        top.legend(handles + [band], labels + ["consumer-0 down"], loc="upper left", bbox_to_anchor=(1.005, 1.0),
-                   fontsize=7.5, frameon=False, handlelength=2.2, borderaxespad=0)
-    return fig
+    return FanoutFigure(results, outage).figure
+
+
+class FanoutFigure(Drawing):
+    """:func:`fanout`, kept so that the next runs redraw it in place.
+
+    The latency panel is a :class:`~.latency.LatencyCDF` and the two rows a
+    :class:`~.timeseries.TimeSeries`; the outage's bands are marks
+    (:class:`~.drawing.Marks`), drawn again where the new window lies. An
+    update returns ``False`` when the outage comes or goes (its legend
+    entry with it), when there is no latency to draw, or when the curves
+    cannot follow the runs.
+    """
+
+    def __init__(self, results: dict, outage=None):
+        # 10.7 in at the panel's 90 dpi is 963 px: the output area shows it at full size, small print and all.
+        fig = Figure(figsize=(10.7, 4.85))   # 0.6 in on top: fault captions, then the title
+        super().__init__(fig)
+        self.outage = outage is not None
+        left = grid_in_inches(fig, left=0.6, right=6.9, top=0.6, bottom=1.65)
+        _, (self.latency,) = latency_panels(results, which="caller", ax=[fig.add_subplot(left[0])])
+        right = grid_in_inches(fig, 2, left=4.8, right=1.9, top=0.6, bottom=0.5, hspace=0.45)
+        top, bottom = stacked_axes(fig, right)
+        self.timeseries = TimeSeries(results, ("errors", "consumer_lag"), ax=[top, bottom], faults=False)
+        self.marks.draw(self._outage, outage)
+        if outage is not None:
+            # Named in the legend, beside the axes: a caption inside them would sit on the curves.
+            handles, labels = top.get_legend_handles_labels()
+            band = Patch(facecolor=(*to_rgb(FAULT_COLOR), 0.09), edgecolor=FAULT_COLOR, lw=0.8)   # as shaded
+            top.legend(handles + [band], labels + ["consumer-0 down"], loc="upper left", bbox_to_anchor=(1.005, 1.0),
+                       fontsize=7.5, frameon=False, handlelength=2.2, borderaxespad=0)
+
+    def update(self, results: dict, outage=None) -> bool:
+        """Redraw for ``results`` in place; ``False`` if only a fresh figure can show them."""
+        if (outage is not None) != self.outage or self.latency is None:
+            return False
+        self.marks.clear()    # first, as a fresh figure has none when its time series is drawn
+        if not (self.latency.update(results) and self.timeseries.update(results)):
+            return False
+        self.marks.draw(self._outage, outage)
+        return True
+
+    def _outage(self, outage) -> None:
+        if outage is not None:
+            shade_faults(self.timeseries.axes, [outage])

@@ -24,7 +24,9 @@ from __future__ import annotations
 
 from matplotlib.transforms import Bbox
 
-__all__ = ["KeptFigure", "PanelDrawing", "wipe"]
+from .drawing import Drawing
+
+__all__ = ["KeptFigure", "wipe"]
 
 
 def wipe(ax) -> None:
@@ -48,8 +50,15 @@ def wipe(ax) -> None:
         getattr(ax, f"set_autoscale{name}_on")(True)
 
 
-class KeptFigure:
-    """A drawing (see :class:`vetora_nb.widgets.Panel`) whose axes are kept.
+class KeptFigure(Drawing):
+    """A :class:`~.drawing.Drawing` whose axes are kept and whose content is
+    drawn on them again at every update.
+
+    Where a :class:`~.drawing.Drawing` subclass moves its artists (new data
+    on the same lines), this one removes them all and runs the drawing code
+    once more: the way for figures whose artists change with every run (bars,
+    texts, collections), at the cost of drawing them, but not of building
+    the figure, its axes and their ticks.
 
     ``layout(key) -> (figure, axes)`` builds the figure and its empty
     axes; ``content(axes, *args)`` draws ``args`` on them; ``key(*args)``
@@ -61,7 +70,8 @@ class KeptFigure:
     def __init__(self, layout, content, key, *args):
         self._layout, self._content, self._keyof = layout, content, key
         self.key = key(*args)
-        self.figure, self.axes = layout(self.key)
+        figure, self.axes = layout(self.key)
+        super().__init__(figure)
         content(self.axes, *args)
 
     def update(self, *args) -> bool:
@@ -72,21 +82,3 @@ class KeptFigure:
             wipe(ax)
         self._content(self.axes, *args)
         return True
-
-
-class PanelDrawing:
-    """A drawing under a panel spec's protocol, ``update(results, params, analysis)``.
-
-    ``make(*args)`` gives a drawing whose ``update(*args)`` redraws it (a
-    :class:`KeptFigure`); ``args(results, params, analysis)`` picks those
-    arguments from what the panel has — the figure functions stay free of
-    panel parameters.
-    """
-
-    def __init__(self, make, args, results, params, analysis):
-        self._args = args
-        self.drawing = make(*args(results, params, analysis))
-        self.figure = self.drawing.figure
-
-    def update(self, results, params=None, analysis=None) -> bool:
-        return bool(self.drawing.update(*self._args(results, params, analysis)))

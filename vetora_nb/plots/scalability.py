@@ -15,11 +15,13 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
 from .. import measures, scenarios
+from .drawing import Drawing, Marks
 from .layout import grid_in_inches, stacked_axes, tidy
 from .style import GREY, INK, STYLE_COLORS, STYLE_LABELS
-from .timeseries import timeseries
+from .timeseries import TimeSeries
 
-__all__ = ["throughput_figure", "consumer_figure", "instance_figure", "scalability_panel"]
+__all__ = ["throughput_figure", "consumer_figure", "instance_figure", "InstanceBars", "scalability_panel",
+           "ScalabilityFigure"]
 
 RR, ED = scenarios.STYLES
 
@@ -153,26 +155,63 @@ def consumer_figure(grid: pd.DataFrame, latency: pd.DataFrame | None = None) -> 
 def instance_figure(res, group: str, ax=None) -> Figure:
     """Bars: events each consumer instance of ``group`` processed
     (:func:`vetora_nb.measures.instance_load`); idle ones marked 'idle'."""
-    load = measures.instance_load(res, group)
     if ax is None:
         fig = Figure(figsize=(4.2, 3.0), layout="constrained")
         ax = fig.subplots()
-    fig = ax.figure
-    idle = load["events"] == 0
-    colors = [("white" if i else STYLE_COLORS[ED]) for i in idle]
-    ax.bar(load.index, load["events"], color=colors, edgecolor=STYLE_COLORS[ED], lw=1.0)
-    top = max(1.0, float(load["events"].max()))
-    for i, row in load.iterrows():
-        if row["events"] == 0:
-            ax.text(i, 0.02 * top, "idle", ha="center", va="bottom", fontsize=7.5, color=GREY, rotation=90)
-    ax.set_ylim(0, top * 1.1)
-    ax.set_xticks(load.index, [str(i) for i in load.index] if len(load) <= 16 else None)
-    ax.set_xlabel("consumer instance", fontsize=8.5)
-    ax.set_ylabel("events processed", fontsize=8.5)
-    parts = sum(len(p) for p in load["partitions"])
-    ax.set_title(f"ED · {group}: work per instance ({parts} partition{'' if parts == 1 else 's'})", fontsize=9, loc="left", color=INK)
-    tidy(ax)
-    return fig
+    InstanceBars(ax, res, group)
+    return ax.figure
+
+
+class InstanceBars:
+    """The bars of :func:`instance_figure` on ``ax``, kept so that a new run moves them.
+
+    :meth:`update` gives the same bars new heights and colours, writes the
+    'idle' labels and the title again and rescales the axis, as long as the
+    group has the same instances; otherwise it returns ``False``.
+    """
+
+    def __init__(self, ax, res, group: str):
+        self.ax, self.marks = ax, Marks(ax.figure)
+        load = measures.instance_load(res, group)
+        self.instances = tuple(load.index)
+        self.bars = ax.bar(load.index, load["events"], color=[_bar_color(e) for e in load["events"]],
+                           edgecolor=STYLE_COLORS[ED], lw=1.0)
+        self._draw(load, group)
+        ax.set_xticks(load.index, [str(i) for i in load.index] if len(load) <= 16 else None)
+        ax.set_xlabel("consumer instance", fontsize=8.5)
+        ax.set_ylabel("events processed", fontsize=8.5)
+        tidy(ax)
+
+    def update(self, res, group: str) -> bool:
+        """Redraw for ``res`` in place; ``False`` if it has other instances."""
+        load = measures.instance_load(res, group)
+        if tuple(load.index) != self.instances:
+            return False
+        self._draw(load, group)
+        return True
+
+    def _draw(self, load, group: str) -> None:
+        ax = self.ax
+        self.marks.clear()
+        top = max(1.0, float(load["events"].max()))
+        for bar, events in zip(self.bars, load["events"]):
+            bar.set_height(events)
+            bar.set_facecolor(_bar_color(events))
+        self.marks.draw(self._idle, load, top)
+        ax.set_ylim(0, top * 1.1)
+        parts = sum(len(p) for p in load["partitions"])
+        ax.set_title(f"ED · {group}: work per instance ({parts} partition{'' if parts == 1 else 's'})", fontsize=9,
+                     loc="left", color=INK)
+
+    def _idle(self, load, top: float) -> None:
+        for i, row in load.iterrows():
+            if row["events"] == 0:
+                self.ax.text(i, 0.02 * top, "idle", ha="center", va="bottom", fontsize=7.5, color=GREY, rotation=90)
+
+
+def _bar_color(events) -> str:
+    """An idle instance's bar is hollow."""
+    return "white" if events == 0 else STYLE_COLORS[ED]
 
 
 def _capacity_lines(results: dict, service: str, slowdown: float) -> list:
@@ -196,16 +235,43 @@ def scalability_panel(results: dict, service: str = "inventory", slowdown: float
     (RR's backpressure) and ``service``'s consumer lag (ED's buffer) on the left;
     the events each ``service`` instance processed (ED) and what it can do flat
     out in each style on the right (``slowdown``: its factor while slowed, 1 if not)."""
-    # 10.7 in at the panel's 90 dpi is 963 px: the output area shows it at full size, small print and all.
-    fig = Figure(figsize=(10.7, 6.25))   # 0.55 in on top: fault captions, then the title
-    metrics = ("throughput", "errors", "busy_workers", "consumer_lag")
-    grid = grid_in_inches(fig, len(metrics), left=0.55, right=4.6, top=0.55, bottom=0.5, hspace=0.42)
-    timeseries(results, metrics, ax=stacked_axes(fig, grid),
-               nodes={"busy_workers": ["orders"], "consumer_lag": [service]})
-    side = grid_in_inches(fig, 2, left=7.5, right=0.2, top=0.55, bottom=0.5, height_ratios=[1.5, 1], hspace=0.45)
-    instance_figure(results[ED], service, ax=fig.add_subplot(side[0]))
-    ax_txt = fig.add_subplot(side[1])
-    ax_txt.set_axis_off()
-    ax_txt.text(0.0, 1.0, "\n".join(_capacity_lines(results, service, slowdown)), va="top", ha="left", fontsize=8,
-                color=INK, family="monospace", transform=ax_txt.transAxes, linespacing=1.5)
-    return fig
+    return ScalabilityFigure(results, service, slowdown).figure
+
+
+class ScalabilityFigure(Drawing):
+    """:func:`scalability_panel`, kept so that the next runs redraw it in place.
+
+    The four rows are a :class:`~.timeseries.TimeSeries`, the bars an
+    :class:`InstanceBars`, the capacities one text given new lines. An
+    update returns ``False`` for another ``service``, another number of
+    instances (other bars), or when the time series cannot follow the runs.
+    """
+
+    def __init__(self, results: dict, service: str = "inventory", slowdown: float = 1.0):
+        # 10.7 in at the panel's 90 dpi is 963 px: the output area shows it at full size, small print and all.
+        fig = Figure(figsize=(10.7, 6.25))   # 0.55 in on top: fault captions, then the title
+        super().__init__(fig)
+        self.service = service
+        metrics = ("throughput", "errors", "busy_workers", "consumer_lag")
+        grid = grid_in_inches(fig, len(metrics), left=0.55, right=4.6, top=0.55, bottom=0.5, hspace=0.42)
+        self.timeseries = TimeSeries(results, metrics, ax=stacked_axes(fig, grid),
+                                     nodes={"busy_workers": ["orders"], "consumer_lag": [service]})
+        side = grid_in_inches(fig, 2, left=7.5, right=0.2, top=0.55, bottom=0.5, height_ratios=[1.5, 1],
+                              hspace=0.45)
+        self.bars = InstanceBars(fig.add_subplot(side[0]), results[ED], service)
+        ax_txt = fig.add_subplot(side[1])
+        ax_txt.set_axis_off()
+        self.capacities = ax_txt.text(0.0, 1.0, "\n".join(_capacity_lines(results, service, slowdown)), va="top",
+                                      ha="left", fontsize=8, color=INK, family="monospace",
+                                      transform=ax_txt.transAxes, linespacing=1.5)
+
+    def update(self, results: dict, service: str = "inventory", slowdown: float = 1.0) -> bool:
+        """Redraw for ``results`` in place; ``False`` if only a fresh figure can show them."""
+        if service != self.service or not (self.timeseries.update(results) and self.bars.update(results[ED], service)):
+            return False
+        self.capacities.set_text("\n".join(_capacity_lines(results, service, slowdown)))
+        return True
+
+    def still(self) -> list:
+        # The capacities sit in an axes of their own, with no data: they join the background.
+        return super().still() + [self.capacities]

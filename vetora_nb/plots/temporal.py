@@ -20,12 +20,13 @@ from matplotlib.lines import Line2D
 
 from .. import measures
 from ..faults import NetworkPartition
+from .drawing import Drawing
 from .format import fault_label, format_seconds
 from .layout import captions_above, shade_faults, tidy
 from .style import FAULT_COLOR, INK, PALETTE, STYLE_COLORS
-from .timeseries import timeseries
+from .timeseries import TimeSeries, timeseries
 
-__all__ = ["outage_figure", "cut_figure", "drain_figure", "fault_captions"]
+__all__ = ["outage_figure", "OutageFigure", "cut_figure", "drain_figure", "fault_captions"]
 
 
 def _caption(fault, group: str) -> str:
@@ -64,39 +65,70 @@ def outage_figure(runs: dict, group: str = "shipping", ax=None, *, predicted: fl
     after the window; pass it to draw it) and, with ``measured``, a dot
     when it was measured to be (:func:`vetora_nb.measures.drain_time`).
     """
-    if ax is None:
-        # Fixed margins (in figure fractions) rather than a layout engine: the
-        # same picture, drawn in half the time, which a slider feels.
-        fig = Figure(figsize=(9.0, 4.6))
-        fig.subplots_adjust(left=0.065, right=0.87, top=0.87, bottom=0.11, hspace=0.32)   # room for captions
-        ax = fig.subplots(2, 1, sharex=True)
-    axes = list(np.ravel(ax))
-    fig = axes[0].figure
-    timeseries(runs, ("errors", "consumer_lag"), ax=axes, nodes={"consumer_lag": [group]}, title=title,
-               faults=False)
-    _shade_and_caption(axes, runs, group)
-    ed = next((r for r in runs.values() if r.architecture.streams), None)
-    window = measures.blocking_window(ed, group) if ed is not None and group in ed.architecture.services else None
-    if ed is None or window is None or group not in set(ed.events["group"]):
-        return fig
-    lag_ax, end = axes[1], window[1]
-    handles = []
-    if predicted is not None and math.isfinite(predicted):
-        lag_ax.axvline(end + predicted, color=INK, ls="--", lw=1.0)
-        handles.append(Line2D([], [], color=INK, ls="--", lw=1.0, label=f"theory: drained {predicted:.1f} s after"))
-    if measured:
-        took = measures.drain_time(ed, group, *window)
-        if math.isfinite(took):
-            lag_ax.plot([end + took], [0], "o", color=STYLE_COLORS["event_driven"], ms=7, mec=INK, clip_on=False,
-                        zorder=5)
-            handles.append(Line2D([], [], marker="o", ls="", color=STYLE_COLORS["event_driven"], mec=INK,
-                                  label=f"measured: caught up {format_seconds(took)} after"))
-        else:
-            handles.append(Line2D([], [], color="none", label="measured: not caught up before arrivals stopped"))
-    if handles:
-        # wherever the lag curve leaves room: a fixed corner lies on it when the fault starts early
-        lag_ax.legend(handles=handles, loc="best", fontsize=7.5, frameon=False)
-    return fig
+    return OutageFigure(runs, group, ax, predicted=predicted, measured=measured, title=title).figure
+
+
+class OutageFigure(Drawing):
+    """:func:`outage_figure`, kept so that the next runs redraw it in place.
+
+    The two rows are a :class:`~.timeseries.TimeSeries`; the fault bands,
+    their captions, the drain times and their legend are marks
+    (:class:`~.drawing.Marks`), drawn again for the new runs. An
+    update returns ``False`` for another watched ``group`` or ``title``,
+    or when the time series cannot follow the runs.
+    """
+
+    def __init__(self, runs: dict, group: str = "shipping", ax=None, *, predicted: float | None = None,
+                 measured: bool = True, title: str | None = None):
+        if ax is None:
+            # Fixed margins (in figure fractions) rather than a layout engine: the
+            # same picture, drawn in half the time, which a slider feels.
+            fig = Figure(figsize=(9.0, 4.6))
+            fig.subplots_adjust(left=0.065, right=0.87, top=0.87, bottom=0.11, hspace=0.32)   # room for captions
+            ax = fig.subplots(2, 1, sharex=True)
+        self.axes = list(np.ravel(ax))
+        super().__init__(self.axes[0].figure)
+        self.inputs = (group, title)
+        self.timeseries = TimeSeries(runs, ("errors", "consumer_lag"), ax=self.axes, nodes={"consumer_lag": [group]},
+                                     title=title, faults=False)
+        self.marks.draw(self._drain, runs, group, predicted, measured)
+
+    def update(self, runs: dict, group: str = "shipping", ax=None, *, predicted: float | None = None,
+               measured: bool = True, title: str | None = None) -> bool:
+        """Redraw for ``runs`` in place; ``False`` if only a fresh figure can show them."""
+        if ax is not None or (group, title) != self.inputs:
+            return False
+        self.marks.clear()    # first, as a fresh figure has none when its time series is drawn
+        if not self.timeseries.update(runs):
+            return False
+        self.marks.draw(self._drain, runs, group, predicted, measured)
+        return True
+
+    def _drain(self, runs: dict, group: str, predicted, measured: bool) -> None:
+        """The fault windows, and when the backlog was (and should have been) gone."""
+        axes = self.axes
+        _shade_and_caption(axes, runs, group)
+        ed = next((r for r in runs.values() if r.architecture.streams), None)
+        window = measures.blocking_window(ed, group) if ed is not None and group in ed.architecture.services else None
+        if ed is None or window is None or group not in set(ed.events["group"]):
+            return
+        lag_ax, end = axes[1], window[1]
+        handles = []
+        if predicted is not None and math.isfinite(predicted):
+            lag_ax.axvline(end + predicted, color=INK, ls="--", lw=1.0)
+            handles.append(Line2D([], [], color=INK, ls="--", lw=1.0, label=f"theory: drained {predicted:.1f} s after"))
+        if measured:
+            took = measures.drain_time(ed, group, *window)
+            if math.isfinite(took):
+                lag_ax.plot([end + took], [0], "o", color=STYLE_COLORS["event_driven"], ms=7, mec=INK, clip_on=False,
+                            zorder=5)
+                handles.append(Line2D([], [], marker="o", ls="", color=STYLE_COLORS["event_driven"], mec=INK,
+                                      label=f"measured: caught up {format_seconds(took)} after"))
+            else:
+                handles.append(Line2D([], [], color="none", label="measured: not caught up before arrivals stopped"))
+        if handles:
+            # wherever the lag curve leaves room: a fixed corner lies on it when the fault starts early
+            lag_ax.legend(handles=handles, loc="best", fontsize=7.5, frameon=False)
 
 
 def cut_figure(runs: dict, group: str = "shipping", metrics=("errors", "busy_workers", "consumer_lag")) -> Figure:

@@ -64,9 +64,9 @@ from .comparison import (CONTROL_GROUPS, PLOTS, ComparisonPanel, comparison_spec
 from .editor import DesignEditor
 from .panel import Panel
 from .parts import DEFAULT_DURATION, PANEL_MAX_REQUESTS, check_parameters, control_columns, run_duration, table_html
-from .spec import PanelSpec, SpecPanel, panel_run
+from .spec import PanelSpec, SpecPanel, drawn_in_place, panel_run
 
-__all__ = ["Panel", "DesignEditor", "PanelSpec", "SpecPanel", "panel_run", "ComparisonPanel", "comparison_spec",
-           "outage_panel", "slowdown_panel", "trace_panel", "scenario_traffic", "scenario_faults", "numbers_table",
-           "CONTROL_GROUPS", "PLOTS", "DEFAULT_DURATION", "PANEL_MAX_REQUESTS", "check_parameters",
+__all__ = ["Panel", "DesignEditor", "PanelSpec", "SpecPanel", "panel_run", "drawn_in_place", "ComparisonPanel",
+           "comparison_spec", "outage_panel", "slowdown_panel", "trace_panel", "scenario_traffic", "scenario_faults",
+           "numbers_table", "CONTROL_GROUPS", "PLOTS", "DEFAULT_DURATION", "PANEL_MAX_REQUESTS", "check_parameters",
            "control_columns", "table_html", "run_duration"]

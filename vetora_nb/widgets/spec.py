@@ -26,7 +26,8 @@ class PanelSpec:
     ``draw``      ``(results, params, analysis) -> Figure``, or a drawing
                   that redraws in place: an object with a ``figure`` and
                   ``update(results, params, analysis) -> bool`` (``False``:
-                  draw me afresh), e.g. :class:`~vetora_nb.plots.ComparisonFigure`.
+                  draw me afresh), e.g. :class:`~vetora_nb.plots.ComparisonFigure`
+                  or one made by :func:`drawn_in_place`.
     ``numbers``   optional ``(results, params, analysis) -> [(label, value)]``
                   (or an HTML string): the key numbers under the status line.
     ``analyse``   optional ``(results, params) -> dict``: measurements that
@@ -79,6 +80,47 @@ def panel_run(params: dict, architecture, traffic, faults=(), **options) -> Run:
     options.setdefault("trace_sample", 0.0)
     options.setdefault("max_drain", max(30.0, 2 * float(params["duration"])))
     return Run(architecture, traffic, float(params["duration"]), tuple(faults), params["seed"], options)
+
+
+def drawn_in_place(figure: type, inputs: Callable) -> Callable:
+    """A spec's ``draw`` for a figure class that redraws in place.
+
+    ``figure`` makes a :class:`~vetora_nb.plots.drawing.Drawing` (a subclass
+    such as :class:`~vetora_nb.plots.FailureFigure`, or a function such as
+    :func:`~vetora_nb.plots.saga_drawing`) whose ``update`` takes the same
+    inputs; ``inputs(results, params, analysis)`` gives them, as a dict of
+    keywords or a tuple of positions. The first move builds
+    ``figure(**inputs(...))``; each later one asks it to
+    ``update(**inputs(...))``, and the panel
+    draws a fresh one when it says ``False``. So a panel declares *what*
+    its figure shows once, and the figure decides what a move can change.
+    """
+
+    def draw(results: dict, params: dict, analysis: dict) -> _InPlace:
+        return _InPlace(_call(figure, inputs(results, params, analysis)), inputs)
+
+    return draw
+
+
+def _call(fn, inputs):
+    return fn(**inputs) if isinstance(inputs, dict) else fn(*inputs)
+
+
+class _InPlace:
+    """A figure class's drawing under a panel's protocol: ``(results, params, analysis)`` in, its own inputs out."""
+
+    def __init__(self, drawing, inputs: Callable):
+        self.drawing, self.inputs = drawing, inputs
+
+    @property
+    def figure(self):
+        return self.drawing.figure
+
+    def update(self, results: dict, params: dict, analysis: dict) -> bool:
+        return bool(_call(self.drawing.update, self.inputs(results, params, analysis)))
+
+    def png(self, dpi: float) -> bytes:
+        return self.drawing.png(dpi)
 
 
 class SpecPanel(Panel):
