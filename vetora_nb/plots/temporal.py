@@ -84,7 +84,7 @@ class OutageFigure(Drawing):
             # Fixed margins (in figure fractions) rather than a layout engine: the
             # same picture, drawn in half the time, which a slider feels.
             fig = Figure(figsize=(9.0, 4.6))
-            fig.subplots_adjust(left=0.065, right=0.87, top=0.87, bottom=0.11, hspace=0.32)   # room for captions
+            fig.subplots_adjust(left=0.065, right=0.8, top=0.87, bottom=0.11, hspace=0.32)   # room for captions, legends
             ax = fig.subplots(2, 1, sharex=True)
         self.axes = list(np.ravel(ax))
         super().__init__(self.axes[0].figure)
@@ -116,19 +116,21 @@ class OutageFigure(Drawing):
         handles = []
         if predicted is not None and math.isfinite(predicted):
             lag_ax.axvline(end + predicted, color=INK, ls="--", lw=1.0)
-            handles.append(Line2D([], [], color=INK, ls="--", lw=1.0, label=f"theory: drained {predicted:.1f} s after"))
+            handles.append(Line2D([], [], color=INK, ls="--", lw=1.0, label=f"theory: drained\n{predicted:.1f} s after"))
         if measured:
             took = measures.drain_time(ed, group, *window)
             if math.isfinite(took):
                 lag_ax.plot([end + took], [0], "o", color=STYLE_COLORS["event_driven"], ms=7, mec=INK, clip_on=False,
                             zorder=5)
                 handles.append(Line2D([], [], marker="o", ls="", color=STYLE_COLORS["event_driven"], mec=INK,
-                                      label=f"measured: caught up {format_seconds(took)} after"))
+                                      label=f"measured: caught up\n{format_seconds(took)} after"))
             else:
-                handles.append(Line2D([], [], color="none", label="measured: not caught up before arrivals stopped"))
+                handles.append(Line2D([], [], color="none", label="measured: not\ncaught up before\narrivals stopped"))
         if handles:
-            # wherever the lag curve leaves room: a fixed corner lies on it when the fault starts early
-            lag_ax.legend(handles=handles, loc="best", fontsize=7.5, frameon=False)
+            # Beside the axes, in the margin the time series keep for legends: inside, the lag
+            # curve and the theory's line leave no corner free at every setting.
+            lag_ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), borderaxespad=0.3,
+                          fontsize=7.5, frameon=False, labelspacing=0.8, handlelength=1.5)
 
 
 def cut_figure(runs: dict, group: str = "shipping", metrics=("errors", "busy_workers", "consumer_lag")) -> Figure:
