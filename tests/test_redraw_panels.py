@@ -95,28 +95,6 @@ SEQUENCES = {
 }
 
 
-@pytest.mark.parametrize("notebook", sorted(SEQUENCES))
-def test_each_move_redraws_in_place_or_afresh_the_same_picture(notebook):
-    duration, moves = SEQUENCES[notebook]
-    panel = SpecPanel(SPECS[notebook](), duration=duration, run=False, parallel=False)
-    panel.update()
-    assert not panel.in_place and panel.error is None, panel.error
-    assert_same_picture(panel, "the first picture")
-    figure, reused, rendered = panel.figure, 0, 0
-    for move, in_place in moves:
-        drawing = panel._drawing.drawing
-        hits = drawing._background.hits
-        panel.update(**move)
-        assert panel.in_place == in_place, f"{move}: redrawn in place {panel.in_place}, expected {in_place}"
-        assert (panel.figure is figure) == in_place, f"{move}: the figure kept must be the one redrawn"
-        assert_same_picture(panel, move)
-        if in_place:
-            reused += drawing._background.hits > hits
-            rendered += drawing._background.hits == hits
-        figure = panel.figure
-    assert reused and rendered, "both the reused and the new background must be compared"
-
-
 #: Panels whose figure keeps its axes and draws its content on them again
 #: (:class:`vetora_nb.plots.kept.KeptFigure`): name -> (seconds, moves), as above.
 KEPT = {
@@ -164,16 +142,25 @@ KEPT = {
 }
 
 
-@pytest.mark.parametrize("notebook", sorted(KEPT))
-def test_each_move_draws_on_the_kept_axes_the_picture_of_a_fresh_draw(notebook):
-    duration, moves = KEPT[notebook]
+@pytest.mark.parametrize("notebook", sorted({**SEQUENCES, **KEPT}))
+def test_each_move_redraws_in_place_or_afresh_the_same_picture(notebook):
+    duration, moves = {**SEQUENCES, **KEPT}[notebook]
     panel = SpecPanel(SPECS[notebook](), duration=duration, run=False, parallel=False)
     panel.update()
     assert not panel.in_place and panel.error is None, panel.error
-    figure = panel.figure
+    assert_same_picture(panel, "the first picture")
+    figure, reused, rendered = panel.figure, 0, 0
     for move, in_place in moves:
+        drawing = panel._drawing.drawing
+        hits = drawing._background.hits if drawing._background else 0
         panel.update(**move)
         assert panel.in_place == in_place, f"{move}: redrawn in place {panel.in_place}, expected {in_place}"
         assert (panel.figure is figure) == in_place, f"{move}: the figure kept must be the one redrawn"
         assert_same_picture(panel, f"{notebook} {move}")
+        if in_place:
+            reused += drawing._background.hits > hits
+            rendered += drawing._background.hits == hits
         figure = panel.figure
+    # Kept axes rarely keep their limits (bars and texts move them): only the time series must show both.
+    if notebook in SEQUENCES:
+        assert reused and rendered, "both the reused and the new background must be compared"
