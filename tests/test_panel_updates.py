@@ -46,6 +46,19 @@ def test_a_burst_of_moves_ends_in_at_most_two_updates_showing_the_last_setting()
     assert arrivals == {"request_response": 160, "event_driven": 160}
 
 
+def test_a_run_superseded_by_newer_settings_is_not_drawn():
+    panel = widgets.ComparisonPanel(duration=DURATION, parallel=False)
+    drawn = []
+    for name in ("draw", "redraw"):     # a fresh figure, or the kept one redrawn in place
+        method = getattr(panel, name)
+        setattr(panel, name, lambda *args, _method=method: drawn.append(args[-1]["rate"]) or _method(*args))
+    panel.background = True
+    for rate in (60, 80, 120):                    # the first run starts; the next two supersede it
+        panel.controls["rate"].value = rate
+    assert panel.wait(timeout=120) and panel.error is None
+    assert drawn == [120], f"drawn for rates {drawn}: only the latest setting should be"
+
+
 def test_a_move_during_a_run_is_not_lost():
     panel = widgets.ComparisonPanel(duration=DURATION, parallel=False)
     panel.background = True

@@ -201,9 +201,10 @@ class Panel:
         """Ask for a run with the current settings and return at once.
 
         The status line says straight away that a run is under way. Moves
-        that arrive while a run is going supersede each other: when it ends,
+        that arrive while a run is going supersede each other: when its
+        simulation ends, it is not drawn (its runs are kept for reuse) and
         one more run is made with the latest settings, so a burst of moves
-        costs at most two updates after the last one.
+        costs at most one simulation and one update after the last one.
         """
         with self._lock:
             self._wanted += 1
@@ -217,7 +218,7 @@ class Panel:
         while True:
             with self._lock:
                 serving = self._wanted
-            self.run()
+            self.run(superseded=lambda: self._wanted != serving)
             with self._lock:
                 if self._wanted == serving:
                     self._worker = None
@@ -231,8 +232,11 @@ class Panel:
             return not worker.is_alive()
         return True
 
-    def run(self, notes=()) -> None:
-        """Simulate with the current parameters and redraw (never raises)."""
+    def run(self, notes=(), superseded=None) -> None:
+        """Simulate with the current parameters and redraw (never raises).
+
+        ``superseded()``, asked once the simulation is done, says whether
+        newer settings are waiting: then the picture is left to their run."""
         self.runs += 1
         self.status.value = _BUSY
         params = self.params()
@@ -241,6 +245,8 @@ class Panel:
             results = self.simulate(params, timings)
         except Exception as exc:
             self._show_error(f"Could not simulate: {error_message(exc)}")
+            return
+        if superseded is not None and superseded():
             return
         t0 = time.perf_counter()
         # One draw at a time: a drawing redrawn in place is shared by the runs
