@@ -125,6 +125,25 @@ KEPT = {
         ({"rate": 30, "slowdown": 1.0}, True),            # few stale reads: the scale comes down
         ({"read_rate": 100}, True),
     ]),
+    "06_latency": (6.0, [
+        ({"rate": 120}, True),
+        ({"slowdown": 6.0}, True),
+        ({"window": (1.0, 4.0)}, True),
+        ({"width": 8}, True),                             # more callees: other bars' heights, another title
+        ({"fanout": "sequential"}, True),
+        ({"partitions": 2}, True),
+        ({"rate": 40, "slowdown": 1.0}, True),
+    ]),
+    "08_ordering_and_delivery": (6.0, [
+        ({"rate": 120}, True),
+        ({"partitions": 8}, True),                        # more lag lines, another legend
+        ({"hot_key": 0.5}, True),                         # a hot partition named
+        ({"instances": 6}, True),                         # more bars
+        ({"crash": (1.0, 2.0)}, True),
+        ({"idempotent": True}, True),
+        ({"error_rate": 0.3}, True),                      # dead letters in the accounting
+        ({"partitions": 16, "hot_key": 0.0}, True),       # nothing named: no legend
+    ]),
     # A waterfall's layout follows its traces' rows: a move to traces of other rows draws a fresh figure.
     "03_observability": (6.0, [
         ({"rate": 120}, True),

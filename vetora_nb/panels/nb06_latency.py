@@ -19,7 +19,7 @@ from .. import plots as vp
 from ..controls import control, window
 from ..experiments.latency import ED, RR, fanout_shop
 from ..traffic import Traffic
-from ..widgets import PanelSpec, SpecPanel, panel_run, scenario_faults
+from ..widgets import PanelSpec, SpecPanel, drawn_in_place, panel_run, scenario_faults
 
 __all__ = ["SERVICE", "latency_spec", "panel"]
 
@@ -40,8 +40,12 @@ def _analyse(results: dict, _p: dict) -> dict:
     return {"table": measures.latency_table(results)}
 
 
-def _draw(results: dict, p: dict, analysis: dict):
-    return vp.latency_panel(results, analysis["table"], title=f"{p['width']} services · RR calls {p['fanout']}")
+def _figure_args(results: dict, p: dict, analysis: dict) -> tuple:
+    return results, analysis["table"], f"{p['width']} services · RR calls {p['fanout']}"
+
+
+#: :func:`vetora_nb.plots.latency_panel`, kept: a move redraws its two axes in place.
+_draw = drawn_in_place(vp.latency_panel_drawing, _figure_args)
 
 
 def _numbers(results: dict, _p: dict, analysis: dict) -> list:

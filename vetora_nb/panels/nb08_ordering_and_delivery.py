@@ -20,7 +20,7 @@ from .. import plots as vp
 from ..controls import control
 from ..experiments import ordering
 from ..traffic import Traffic
-from ..widgets import PanelSpec, SpecPanel, panel_run
+from ..widgets import PanelSpec, SpecPanel, drawn_in_place, panel_run
 
 __all__ = ["spec", "panel"]
 
@@ -42,8 +42,8 @@ def _analyse(results: dict, p: dict) -> dict:
             "lag": measures.partition_lag(res, ordering.GROUP)}
 
 
-def _draw(results: dict, p: dict, a: dict):
-    return vp.ordering_figure(results[NAME], ordering.GROUP)
+#: :func:`vetora_nb.plots.ordering_figure`, kept: a move redraws its three axes in place.
+_draw = drawn_in_place(vp.ordering_drawing, lambda results, p, a: (results[NAME], ordering.GROUP))
 
 
 def _numbers(results: dict, p: dict, a: dict) -> list:

@@ -80,9 +80,9 @@ from .observability import failure_traces, request_traces, trace_sampling
 from .scalability import (InstanceBars, ScalabilityFigure, consumer_figure, instance_figure, scalability_panel,
                           throughput_figure)
 from .failure import FailureFigure, failure_panel
-from .clocks import clock_bars, fanout_figure, hop_figure, latency_panel, tail_figure
+from .clocks import clock_bars, fanout_figure, hop_figure, latency_panel, latency_panel_drawing, tail_figure
 from .temporal import OutageFigure, cut_figure, drain_figure, outage_figure
-from .ordering import delivery_figure, ordering_figure, partition_figure
+from .ordering import delivery_figure, ordering_drawing, ordering_figure, partition_figure
 from .event_log import (catch_up_figure, event_log_drawing, event_log_figure, lag_figure, log_figure,
                         state_figure, staleness_figure, staleness_vs_slowdown_figure, time_travel_figure)
 from .sagas import (SAGA_COLORS, duration_figure, outcomes_figure, saga_drawing, saga_figure, tradeoff_figure,
@@ -106,9 +106,9 @@ __all__ = [
     "request_traces", "failure_traces", "trace_sampling",
     "throughput_figure", "consumer_figure", "instance_figure", "scalability_panel", "failure_panel",
     "InstanceBars", "ScalabilityFigure", "FailureFigure",
-    "hop_figure", "fanout_figure", "tail_figure", "clock_bars", "latency_panel",
+    "hop_figure", "fanout_figure", "tail_figure", "clock_bars", "latency_panel", "latency_panel_drawing",
     "outage_figure", "OutageFigure", "cut_figure", "drain_figure",
-    "partition_figure", "delivery_figure", "ordering_figure",
+    "partition_figure", "delivery_figure", "ordering_figure", "ordering_drawing",
     "log_figure", "state_figure", "lag_figure", "staleness_figure", "time_travel_figure", "event_log_figure",
     "event_log_drawing", "catch_up_figure", "staleness_vs_slowdown_figure",
     "SAGA_COLORS", "outcomes_figure", "window_figure", "duration_figure", "saga_figure", "saga_drawing",

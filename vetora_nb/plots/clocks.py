@@ -15,11 +15,12 @@ from matplotlib.figure import Figure
 
 from .. import measures, scenarios
 from ..experiments.latency import VARIANTS, crossover_width
+from .kept import KeptFigure
 from .latency import latency
 from .layout import tidy
 from .style import GREY, INK, PALETTE, STYLE_COLORS, STYLE_LABELS
 
-__all__ = ["hop_figure", "fanout_figure", "tail_figure", "clock_bars", "latency_panel"]
+__all__ = ["hop_figure", "fanout_figure", "tail_figure", "clock_bars", "latency_panel", "latency_panel_drawing"]
 
 RR, ED = scenarios.STYLES
 _VARIANT_COLORS = {"RR parallel": STYLE_COLORS[RR], "RR sequential": "#7aa6d9", "ED": STYLE_COLORS[ED]}
@@ -147,12 +148,25 @@ def clock_bars(table: pd.DataFrame, ax, title: str = "") -> None:
 def latency_panel(results: dict, table: pd.DataFrame | None = None, title: str = "") -> Figure:
     """Notebook 06's panel: latency CDFs of both clocks (solid: caller, dashed:
     end-to-end) on the left, the p50/p95/p99 of each clock as bars on the right."""
-    table = measures.latency_table(results) if table is None else table
+    return latency_panel_drawing(results, table, title).figure
+
+
+def latency_panel_drawing(results: dict, table: pd.DataFrame | None = None, title: str = "") -> KeptFigure:
+    """:func:`latency_panel` as a drawing whose two axes are kept from one run to
+    the next (:class:`~vetora_nb.plots.kept.KeptFigure`, ``update(results, table, title)``)."""
+    return KeptFigure(_latency_panel_layout, _latency_panel_content, lambda *_: (), results, table, title)
+
+
+def _latency_panel_layout(_key):
     width_in, height_in = 11.0, 4.6
     fig = Figure(figsize=(width_in, height_in))
     bottom = 1.0 + 0.165 * 4
     left = fig.add_axes([0.6 / width_in, bottom / height_in, 4.6 / width_in, 1 - (bottom + 0.35) / height_in])
-    latency(results, which="overlay", ax=left)
     bars = fig.add_axes([6.4 / width_in, 0.75 / height_in, 4.4 / width_in, 1 - 1.15 / height_in])
-    clock_bars(table, bars, title)
-    return fig
+    return fig, [left, bars]
+
+
+def _latency_panel_content(axes, results, table, title) -> None:
+    left, bars = axes
+    latency(results, which="overlay", ax=left)
+    clock_bars(measures.latency_table(results) if table is None else table, bars, title)

@@ -19,10 +19,11 @@ from matplotlib.figure import Figure
 
 from .. import measures
 from ..faults import Outage
+from .kept import KeptFigure
 from .layout import shade_faults, tidy
 from .style import FAULT_COLOR, INK, PALETTE, STYLE_COLORS
 
-__all__ = ["partition_figure", "delivery_figure", "ordering_figure", "IDLE_COLOR", "HOT_COLOR", "DELIVERY_BARS"]
+__all__ = ["partition_figure", "delivery_figure", "ordering_figure", "ordering_drawing", "IDLE_COLOR", "HOT_COLOR", "DELIVERY_BARS"]
 
 IDLE_COLOR = "#c8ccd0"
 HOT_COLOR = "#c0392b"
@@ -167,12 +168,25 @@ def delivery_figure(runs, group: str | None = None) -> Figure:
 def ordering_figure(res, group: str | None = None) -> Figure:
     """One run: the lag of every partition (top), how busy each instance was
     (bottom left) and the delivery accounting (bottom right)."""
-    group = measures.group_of(res, group)
+    return ordering_drawing(res, group).figure
+
+
+def ordering_drawing(res, group: str | None = None) -> KeptFigure:
+    """:func:`ordering_figure` as a drawing whose three axes are kept from one
+    run to the next (:class:`~vetora_nb.plots.kept.KeptFigure`, ``update(res, group)``)."""
+    return KeptFigure(_ordering_layout, _ordering_content, lambda *_: (), res, group)
+
+
+def _ordering_layout(_key):
     fig = Figure(figsize=(10.5, 5.6))
     grid = fig.add_gridspec(2, 2, left=0.07, right=0.98, top=0.93, bottom=0.1, hspace=0.6, wspace=0.25,
                             height_ratios=[1.1, 1])
-    _lag_axes(fig.add_subplot(grid[0, :]), res, group,
-              "lag per partition (events not yet committed); the crash is shaded")
-    _load_axes(fig.add_subplot(grid[1, 0]), res, group)
-    _delivery_axes(fig.add_subplot(grid[1, 1]), {group: res})
-    return fig
+    return fig, [fig.add_subplot(grid[0, :]), fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[1, 1])]
+
+
+def _ordering_content(axes, res, group) -> None:
+    group = measures.group_of(res, group)
+    lag, load, delivery = axes
+    _lag_axes(lag, res, group, "lag per partition (events not yet committed); the crash is shaded")
+    _load_axes(load, res, group)
+    _delivery_axes(delivery, {group: res})
