@@ -38,6 +38,8 @@ identical frames, for every kind above and the paths that fall back).
 
 from __future__ import annotations
 
+from array import array
+
 import numpy as np
 import pandas as pd
 
@@ -72,25 +74,25 @@ def spans_frame(rec) -> pd.DataFrame:
     at = np.flatnonzero(kind == REQUEST)
     if len(at):
         rid = ref[at]
-        trace[at] = np.array(rec.r_trace, np.int64)[rid]
+        trace[at] = _take(rec.r_trace, rid)
         parent[at] = -1
         service[at] = names.code(rec.entry)
         operation[at] = names.code("handle")
-        start[at] = np.array(rec.r_start, float)[rid]
-        end[at] = np.array(rec.r_end, float)[rid]
-        status[at] = names.codes(rec.r_status)[rid]
+        start[at] = _take(rec.r_start, rid)
+        end[at] = _take(rec.r_end, rid)
+        status[at] = names.codes(_take(rec.r_status, rid))
 
     # Consume spans that cannot fail: their delivery's row and its event's.
     at = np.flatnonzero(kind == CONSUME)
     if len(at):
         row = ref[at]
-        eid = np.array(rec.d_event, np.int64)[row]
-        trace[at] = np.array(rec.e_trace, np.int64)[eid]
-        parent[at] = np.array(rec.e_parent, np.int64)[eid]
-        service[at] = names.codes(rec.d_group)[row]
-        operation[at] = names.codes(rec.e_stream, "consume {}")[eid]
-        start[at] = np.array(rec.d_taken, float)[row]
-        end[at] = np.array(rec.d_processed, float)[row]
+        eid = _take(rec.d_event, row)
+        trace[at] = _take(rec.e_trace, eid)
+        parent[at] = _take(rec.e_parent, eid)
+        service[at] = names.codes(_take(rec.d_group, row))
+        operation[at] = names.codes(_take(rec.e_stream, eid), "consume {}")
+        start[at] = _take(rec.d_taken, row)
+        end[at] = _take(rec.d_processed, row)
         done = np.isfinite(end[at])   # processed (else still being processed)
         status[at] = np.where(done, names.code("ok"), names.code("in_flight"))
 
@@ -105,10 +107,10 @@ def spans_frame(rec) -> pd.DataFrame:
         end[at], status[at] = np.nan, names.code("in_flight")
         # An acked one ends with its event's append, OK (the events of a
         # sampled trace hang under their publish spans).
-        sampled = np.array(rec.e_sampled, bool)
-        if sampled.any():
-            acked = np.array(rec.e_parent, np.int64)[sampled]
-            end[acked] = np.array(rec.e_published, float)[sampled]
+        sampled = np.flatnonzero(np.frombuffer(rec.e_sampled, np.int8))
+        if len(sampled):
+            acked = _take(rec.e_parent, sampled)
+            end[acked] = _take(rec.e_published, sampled)
             status[acked] = names.code("ok")
         for row, (t, st) in rec.p_closed.items():   # refused (rare)
             end[at[row]], status[at[row]] = t, names.code(st)
@@ -123,6 +125,19 @@ def spans_frame(rec) -> pd.DataFrame:
         "end": end,
         "status": names.take(status),
     }, copy=False)   # fresh arrays: no second copy of millions of rows
+
+
+def _take(column, rows):
+    """``column``'s values at ``rows`` (numpy indices), reading only those:
+    a number column through a view of its buffer, a text column row by row.
+    Spans are often a sample (1% of traces), and a copy of a whole column of
+    millions of deliveries per field would cost more memory than the frame."""
+    if isinstance(column, array):
+        return np.frombuffer(column, _DTYPES[column.typecode])[rows]
+    return [column[i] for i in rows.tolist()]
+
+
+_DTYPES = {"q": np.int64, "d": np.float64, "b": np.int8}
 
 
 class _Names:
