@@ -20,7 +20,6 @@ the numbers say how many failures a trace explains
 from __future__ import annotations
 
 from .. import measures, scenarios
-from .. import plots as vp
 from ..controls import control
 from ..experiments import observability as exp
 from ..patterns.tracing import traced_share
