@@ -22,7 +22,7 @@ import math
 import zlib
 from array import array
 
-from .recorder import CONSUME, PUBLISH, Context
+from .recorder import Context
 
 OK = "ok"
 
@@ -65,15 +65,7 @@ class Stream:
         if not ctx.sampled:
             sid = -1
         elif self.rec.derive:
-            # A publish span: its place in the span log, its start, parent and
-            # operation; the rest is its parent's and, once acked, its event's
-            # (engine/spans.py). Written here, its only opening, not through a call.
-            rec = self.rec
-            sid = len(rec.s_log)
-            rec.s_log.append(len(rec.p_start) << 2 | PUBLISH)
-            rec.p_start.append(now)
-            rec.p_parent.append(ctx.parent)
-            rec.p_op.append(self.operation)
+            sid = self.rec.open_publish_span(ctx.parent, self.operation, now)
         else:
             sid = self.rec.open_span(ctx.trace_id, ctx.parent, producer, self.operation, now)
         faults = self.world.faults
@@ -338,8 +330,7 @@ class _Instance:
             svc = g.service
             if g.derived:   # a service time, then OK; its span is its rows'
                 if rec.e_sampled[eid]:
-                    rec.s_log.append(row << 2 | CONSUME)
-                    rec.d_taken[row] = now
+                    rec.take_up(row, now)
                 self.p, self.row, self.t0, self.sid = p, row, now, -1
                 g.clock.after(svc.service_time(), self.worked, OK)
                 return

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from . import spans
-from .spans import CONSUME, PUBLISH, RECORDED, REQUEST  # noqa: F401  (the engine writes the log)
+from .spans import CONSUME, PUBLISH, RECORDED, REQUEST
 
 NAN = math.nan
 
@@ -184,8 +184,25 @@ class Recorder:
             self._s_room += BLOCK
         rows.extend((trace_id, parent, service, operation, t))
         sid = len(self.s_log)
-        self.s_log.append(row << 2)   # RECORDED
+        self.s_log.append(row << 2 | RECORDED)
         return sid
+
+    def open_publish_span(self, parent, operation, t) -> int:
+        """Start a publish span under span ``parent``; returns its id. Only its
+        start, parent and operation are kept: the rest is its parent's and,
+        once acked, its event's (:mod:`~vetora_nb.engine.spans`)."""
+        sid = len(self.s_log)
+        self.s_log.append(len(self.p_start) << 2 | PUBLISH)
+        self.p_start.append(t)
+        self.p_parent.append(parent)
+        self.p_op.append(operation)
+        return sid
+
+    def take_up(self, row, t) -> None:
+        """Delivery ``row`` is taken up at ``t`` by a group whose processing
+        cannot fail: its consume span is that row's (:mod:`~vetora_nb.engine.spans`)."""
+        self.s_log.append(row << 2 | CONSUME)
+        self.d_taken[row] = t
 
     def close_span(self, sid, t, status):
         code = self.s_log[sid]
