@@ -60,11 +60,10 @@ def positions(widget) -> list:
 
 
 def _worker_cpu() -> float:
-    pool = workers._pool
     total = 0.0
-    for proc in list(getattr(pool, "_processes", {}).values()) if pool else []:
+    for pid in workers.pids():
         try:
-            t = psutil.Process(proc.pid).cpu_times()
+            t = psutil.Process(pid).cpu_times()
             total += t.user + t.system
         except psutil.Error:
             pass

@@ -1002,6 +1002,9 @@ def test_real_notebook_grades(path, real_graded):
     blank = next(g for g in grades if g.student == "blank")
     assert teacher.questions, f"{path.name} has answer cells but no graded cell"
     assert teacher.hidden_nb is not None
+    strays = MESSAGES["strays"].split("}", 1)[1]
+    for grade in (teacher, blank):     # the panels' own worker processes are not the student's
+        assert not [n for n in grade.notes if strays in n], grade.notes
     for q in teacher.questions:
         if not q.manual:
             assert q.points == q.max_points, f"{path.name} {q.grade_id}: {q.message}"

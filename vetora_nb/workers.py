@@ -11,7 +11,21 @@ millisecond or two.
 A run gives the same result wherever it runs: the simulation draws every
 random number from its own seeded streams, never from the process. With a
 single core, or where processes cannot be started, runs simply go one
-after the other in the caller's process (:func:`execute`).
+after the other in the caller's process (:func:`execute`); so they do where
+the environment says ``VETORA_NB_WORKERS=0`` (the grader does: a graded
+notebook runs its panels without a pool, and the pool's processes are not
+taken for the student's).
+
+Each worker is a plain child process in a session of its own, reading
+pickled runs from a pipe and writing pickled results back. Not a
+:class:`concurrent.futures.ProcessPoolExecutor`: its queues need
+:mod:`multiprocessing`'s resource tracker, a child that ignores SIGTERM,
+and a Jupyter kernel stopping (Restart, Shut Down, the end of a headless
+Run All) signals every child in its process group and waits for them to
+go, so each stop waited about 2.5 s until the kernel was killed. Workers
+in their own session are not the kernel's to signal; they go when their
+pipe closes, which happens however the kernel ends (even killed), and
+they are not hit by the kernel's Ctrl-C meant for a cell.
 
 >>> import vetora_nb as vn
 >>> from vetora_nb.runs import Run
@@ -23,19 +37,21 @@ after the other in the caller's process (:func:`execute`).
 from __future__ import annotations
 
 import atexit
-import multiprocessing
 import os
 import pickle
-import signal
+import selectors
+import subprocess
+import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 
-__all__ = ["cores", "start", "execute", "shutdown"]
+__all__ = ["cores", "start", "execute", "shutdown", "pids"]
 
-_lock = threading.Lock()
-_pool: ProcessPoolExecutor | None = None
+WORKERS = 2
+#: The environment variable that turns the pool off (``0``).
+SWITCH = "VETORA_NB_WORKERS"
+_lock = threading.Lock()     # one exchange with the workers at a time
+_pool: _Pool | None = None
 _broken = False
 
 
@@ -53,35 +69,146 @@ def _timed(run):
     return result, time.process_time() - t0
 
 
-def _quiet() -> None:
-    """A worker ignores Ctrl-C: the kernel interrupts (or stops) its own
-    process group, and a worker caught mid-run would print a traceback for
-    an interruption meant for the cell. The pool stops it instead."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+class PoolBroken(RuntimeError):
+    """A worker died or spoke out of turn: the pool is given up, runs are made here."""
 
 
-def _warm() -> int:
-    import vetora_nb  # noqa: F401  - the import is the warm-up
-    return os.getpid()
+class _Worker:
+    """One worker process and its two pipe ends (runs in, results out)."""
+
+    def __init__(self):
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", "from vetora_nb.workers import serve; serve()"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True)
+        self.jobs, self.results = self.process.stdin, self.process.stdout
+
+    def send(self, index: int, run) -> None:
+        try:
+            self.jobs.write(pickle.dumps((index, run), protocol=pickle.HIGHEST_PROTOCOL))
+            self.jobs.flush()
+        except OSError as exc:      # a broken pipe: the worker is gone
+            raise PoolBroken(f"worker {self.process.pid} is gone") from exc
+
+    def receive(self):
+        try:
+            return pickle.load(self.results)
+        except Exception as exc:    # died mid-answer, or garbled: what is in the pipe is unknown
+            raise PoolBroken(f"worker {self.process.pid} stopped answering") from exc
+
+    def stop(self) -> None:
+        """Close its pipe (it leaves when it sees that) and stop it if it is mid-run."""
+        for end in (self.jobs, self.results):
+            try:
+                end.close()
+            except OSError:
+                pass
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
+
+class _Pool:
+    """The workers, started together (each imports the package as it starts)."""
+
+    def __init__(self, size: int):
+        self.workers = []
+        try:
+            for _ in range(size):
+                self.workers.append(_Worker())
+        except OSError:
+            self.stop()
+            raise
+
+    def map(self, runs: list) -> list:
+        """``[(result, seconds)]`` for ``runs``, in order, each worker given one run at a time
+        (so neither side can block writing while the other writes too).
+
+        A run's own error is raised once every run under way has answered, so
+        no answer is left in a pipe to be taken for the next update's.
+        """
+        answers, error = [None] * len(runs), None
+        todo = list(enumerate(runs))[::-1]
+        waiting = selectors.DefaultSelector()
+        try:
+            for worker in self.workers:
+                if todo:
+                    worker.send(*todo.pop())
+                    waiting.register(worker.results, selectors.EVENT_READ, worker)
+            while waiting.get_map():
+                for key, _ in waiting.select():
+                    worker = key.data
+                    index, ok, payload = worker.receive()
+                    if not 0 <= index < len(runs) or answers[index] is not None:
+                        raise PoolBroken(f"worker {worker.process.pid} answered run {index} out of turn")
+                    answers[index] = payload
+                    if not ok and error is None:
+                        error, todo = payload, []
+                    if todo:
+                        worker.send(*todo.pop())
+                    else:
+                        waiting.unregister(worker.results)
+        finally:
+            waiting.close()
+        if error is not None:
+            raise error
+        return answers
+
+    def stop(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+
+
+def serve() -> None:
+    """A worker's life: read a run, make it, write back ``(index, ok, result or error)``, until the pipe closes.
+
+    The protocol owns stdin and stdout; anything the run prints goes to stderr.
+    """
+    jobs, results = os.fdopen(os.dup(0), "rb"), os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    import vetora_nb  # noqa: F401  - warm up before the first run arrives
+    while True:
+        try:
+            index, run = pickle.load(jobs)
+        except EOFError:
+            return
+        try:
+            answer = (index, True, _timed(run))
+        except Exception as exc:      # the run's own error (bad input): raised again in the caller
+            answer = (index, False, exc)
+        try:
+            data = _travelling(answer)
+            results.write(data)
+            results.flush()
+        except BrokenPipeError:       # the caller is gone
+            return
+
+
+def _travelling(answer) -> bytes:
+    """``answer`` pickled; an error that cannot travel whole (or come apart
+    again at the other end) travels as its type's name and message."""
+    data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL) if answer[1] else None
+    if data is None:
+        try:
+            data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.loads(data)
+        except Exception:
+            index, _, exc = answer
+            data = pickle.dumps((index, False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+    return data
 
 
 def start():
-    """The shared pool, started if need be (``None`` on one core, or if it cannot start).
-
-    Workers are *spawned*, not forked: a kernel has threads of its own, and
-    a fork copies them mid-flight.
-    """
+    """The shared pool, started if need be (``None`` on one core, or if it cannot start)."""
     global _pool, _broken
-    if cores() < 2 or _broken:
+    if cores() < 2 or _broken or os.environ.get(SWITCH, "").strip() == "0":
         return None
     with _lock:
         if _pool is None:
             try:
-                _pool = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=_quiet)
-                for _ in range(2):
-                    _pool.submit(_warm)
-            except Exception:   # no processes here (a sandbox): run in-process instead
+                _pool = _Pool(WORKERS)
+            except OSError:   # no processes here (a sandbox): run in-process instead
                 _broken, _pool = True, None
     return _pool
 
@@ -94,16 +221,26 @@ def execute(runs, *, parallel: bool = True) -> list:
     own error (bad input) is raised here, as if it had been made here, and
     the pool stays in use; runs that cannot travel to a worker (a Job that
     holds a lambda) are made here; only a pool that broke is dropped for good.
+    An interruption (Ctrl-C) while the workers run stops them; the next
+    update starts new ones.
     """
     global _broken, _pool
     runs = list(runs)
     pool = start() if parallel and len(runs) > 1 and _travels(runs) else None
     if pool is not None:
-        try:
-            futures = [pool.submit(_timed, run) for run in runs]
-            return [f.result() for f in futures]
-        except BrokenProcessPool:
-            _broken, _pool = True, None
+        with _lock:
+            if _pool is pool:
+                try:
+                    return pool.map(runs)
+                except PoolBroken:
+                    _broken, _pool = True, None
+                    pool.stop()
+                except BaseException as exc:
+                    if not isinstance(exc, Exception):
+                        # interrupted mid-exchange: what is left in the pipes is unknown
+                        _pool = None
+                        pool.stop()
+                    raise
     return [_timed(run) for run in runs]
 
 
@@ -117,12 +254,18 @@ def _travels(runs) -> bool:
     return True
 
 
+def pids() -> list[int]:
+    """The worker processes' ids (none before :func:`start`), e.g. to read their CPU time."""
+    pool = _pool
+    return [w.process.pid for w in pool.workers] if pool else []
+
+
 def shutdown() -> None:
     """Stop the pool (it starts again on the next :func:`start`)."""
     global _pool
     with _lock:
         if _pool is not None:
-            _pool.shutdown(wait=False, cancel_futures=True)
+            _pool.stop()
             _pool = None
 
 

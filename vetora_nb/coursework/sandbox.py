@@ -41,6 +41,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import workers
+
 __all__ = ["Isolation", "detect", "Sandbox", "Room", "NOBODY"]
 
 #: The unprivileged user a kernel runs as when the grader is root.
@@ -175,6 +177,9 @@ class Room:
             "JUPYTER_RUNTIME_DIR": str(self.home / ".runtime"),
             "MPLCONFIGDIR": str(self.home / ".matplotlib"),
             "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+            # panels make their runs in the kernel: a graded notebook needs no
+            # worker pool, and its processes would be counted as the student's
+            workers.SWITCH: "0",
         }
         env.update(extra)
         return env
