@@ -4,7 +4,8 @@ A helper module for the tests (not collected itself): tests/test_redraw.py
 (notebook 00's comparison panel) and tests/test_redraw_panels.py (the
 notebooks' own panels) compare, after each move, the PNG the panel shows —
 redrawn in place and rendered over a cached background when it could be —
-with the PNG of a fresh draw of the same results.
+with the PNG of a fresh draw of the same results, and what the two
+figures hold (nothing left behind under the new picture).
 """
 
 from __future__ import annotations
@@ -31,11 +32,24 @@ def pixels_differ(a: bytes, b: bytes) -> str:
     return f"{diff.sum()} pixels differ, in x {cols.min()}..{cols.max()}, y {rows.min()}..{rows.max()}"
 
 
+def fresh_figure(panel) -> Figure:
+    """A fresh draw of the panel's latest results."""
+    drawn = panel.spec.draw(panel.results, panel.params(), panel.analysis)
+    return drawn if isinstance(drawn, Figure) else drawn.figure
+
+
 def fresh_png(panel) -> bytes:
     """The PNG of a fresh draw of the panel's latest results."""
-    drawn = panel.spec.draw(panel.results, panel.params(), panel.analysis)
-    figure = drawn if isinstance(drawn, Figure) else drawn.figure
-    return vp.figure_png(figure, dpi=panel.dpi)
+    return vp.figure_png(fresh_figure(panel), dpi=panel.dpi)
+
+
+def holdings(figure) -> tuple:
+    """What a figure holds, counted: per axes its artists and the callbacks
+    listening to it; the figure's own legends, texts and artists. A redraw
+    that left something behind — hidden under what was drawn anew, such as
+    an old colour bar under the new one — holds more than a fresh figure."""
+    axes = [(len(ax.get_children()), sum(len(c) for c in ax.callbacks.callbacks.values())) for ax in figure.axes]
+    return axes, len(figure.legends), len(figure.texts), len(figure.artists)
 
 
 def shown_png(panel) -> bytes:
@@ -45,8 +59,10 @@ def shown_png(panel) -> bytes:
 
 def assert_same_picture(panel, what) -> None:
     assert panel.error is None, f"{what}: {panel.error}"
-    problem = pixels_differ(shown_png(panel), fresh_png(panel))
+    fresh = fresh_figure(panel)
+    problem = pixels_differ(shown_png(panel), vp.figure_png(fresh, dpi=panel.dpi))
     assert not problem, f"{what}: the figure redrawn in place is not a fresh draw's picture: {problem}"
+    assert holdings(panel.figure) == holdings(fresh), f"{what}: the figure redrawn in place holds more than a fresh one"
     assert_lines_fit(panel.figure, what)
 
 

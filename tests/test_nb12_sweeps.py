@@ -252,6 +252,19 @@ def test_panel_reuses_the_runs_of_a_setting_it_has_seen():
     assert "knee" in panel.numbers.value and "capacity" in panel.numbers.value
 
 
+def test_panel_redraws_in_place_on_its_kept_axes_colour_bar_axes_and_legend():
+    """The legend's entries never change with the runs: it is drawn once, with the axes."""
+    panel = _small_panel()
+    panel.update()
+    figure, axes, legend = panel.figure, list(panel.figure.axes), panel.figure.legends[0]
+    for move in ({"metric": "error_rate"}, {"hot_key": 0.5}, {"metric": "p99"}):
+        panel.update(**move)
+        assert panel.in_place and panel.figure is figure and figure.axes == axes, move
+        assert figure.legends == [legend], move
+    cax = axes[2]
+    assert cax._colorbar.norm is axes[1].images[0].norm, "the colour bar is the latest map's"
+
+
 def test_panel_repeated_updates_do_not_accumulate_figures():
     panel = _small_panel()
     assert_updates_do_not_leak(panel, [{"hot_key": h} for h in (0.0, 0.3, 0.6)])

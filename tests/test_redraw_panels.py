@@ -144,6 +144,17 @@ KEPT = {
         ({"error_rate": 0.3}, True),                      # dead letters in the accounting
         ({"partitions": 16, "hot_key": 0.0}, True),       # nothing named: no legend
     ]),
+    # The layout follows the spec's partition counts, which no control moves: every move is in place,
+    # the colour bar drawn again on its kept axes (log scale for latencies, linear for errors).
+    "12_sweeps": (3.0, [
+        ({"metric": "error_rate"}, True),                 # the picture only: another norm, another scale
+        ({"hot_key": 0.6}, True),                         # event-driven's runs again
+        ({"metric": "p99"}, True),                        # back to a log scale
+        ({"keys": 2}, True),
+        ({"slowdown": 3.0}, True),                        # the capacities' dashes move
+        ({"slow_service": "inventory"}, True),
+        ({"metric": "e2e_p99", "keys": 1000, "hot_key": 0.0, "slowdown": 1.0}, True),
+    ]),
     # A waterfall's layout follows its traces' rows: a move to traces of other rows draws a fresh figure.
     "03_observability": (6.0, [
         ({"rate": 120}, True),

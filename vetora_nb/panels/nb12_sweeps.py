@@ -20,7 +20,7 @@ from ..controls import control
 from ..experiments import sweeps
 from ..measures import knee
 from ..runs import Job
-from ..widgets import PanelSpec, SpecPanel
+from ..widgets import PanelSpec, SpecPanel, drawn_in_place
 
 __all__ = ["sweep_spec", "panel"]
 
@@ -52,8 +52,9 @@ def sweep_spec(*, rates=(20, 40, 80, 160, 320, 640), partitions=(1, 2, 4), durat
                 **{(ED, n): sweeps.capacity(ED, n, *slow) for n in partitions}}
         return {"knees": knees, "capacities": caps}
 
-    def draw(results, p, a):
-        return plots.sweep_panel_figure(results, p["metric"], partitions, a["knees"], a["capacities"])
+    # the heat maps' axes, the colour bar's and the legend are kept: a move redraws them in place
+    draw = drawn_in_place(plots.sweep_panel_drawing,
+                          lambda results, p, a: (results, p["metric"], partitions, a["knees"], a["capacities"]))
 
     def numbers(results, p, a):
         def rate(v):

@@ -91,7 +91,7 @@ from .capstone import (SERVICE_COLORS, DrillFigure, DrillPanelFigure, drill_figu
                        slo_promise, slo_summary, slo_value)
 from .verdicts import verdict_figure
 from .sweeps import METRICS as SWEEP_METRICS
-from .sweeps import heatmap, heatmap_figure, sweep_panel_figure
+from .sweeps import heatmap, heatmap_figure, sweep_panel_drawing, sweep_panel_figure
 
 __all__ = [
     "STYLE_COLORS", "STYLE_LABELS", "STYLE_NAMES", "PALETTE", "FAULT_COLOR", "GOOD_COLOR", "NEUTRAL_COLOR", "INK",
@@ -116,5 +116,5 @@ __all__ = [
     "SERVICE_COLORS", "slo_value", "slo_promise", "slo_summary", "slo_matrix", "drill_figure", "drill_panel_figure",
     "DrillFigure", "DrillPanelFigure",
     "verdict_figure",
-    "SWEEP_METRICS", "heatmap", "heatmap_figure", "sweep_panel_figure",
+    "SWEEP_METRICS", "heatmap", "heatmap_figure", "sweep_panel_figure", "sweep_panel_drawing",
 ]

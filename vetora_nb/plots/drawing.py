@@ -82,8 +82,11 @@ class Drawing:
         self._background: Background | None = None
 
     def still(self) -> list:
-        """Titles above the axes and the time series' legends beside them."""
+        """Titles above the axes, the time series' legends beside them, and
+        the figure's own legends and texts (always drawn with the background:
+        named here, their content is in its key)."""
         out = [t for ax in self.figure.axes for t in (ax.title, ax._left_title, ax._right_title)]
+        out += [*self.figure.legends, *self.figure.texts]
         if self.timeseries is not None:
             out += [ax.get_legend() for ax in self.timeseries.axes if ax.get_legend() is not None]
         return out

@@ -18,6 +18,17 @@ must be set by every ``content`` call the same way, or be part of the
 number of axes, the same rows of a waterfall, ...); otherwise
 :meth:`KeptFigure.update` says ``False`` and the panel draws a fresh figure.
 The panels' tests compare the two pictures byte for byte.
+
+Beyond its axes, ``content`` may draw on the figure itself — a legend or
+a text of the figure's (``figure.legend``, ``figure.text``, ``suptitle``)
+— and put a colorbar on an axes of ``layout``'s (``colorbar(img,
+cax=...)``): a redraw removes the figure-level artists ``content`` drew
+(those ``layout`` drew stay, for as long as the layout does: entries that
+never change with the runs belong there, built once) and detaches the
+colorbar from its axes, which are wiped like any other, so that
+``content`` draws a new one on them. What ``content`` must not do is make
+axes of its own (a colorbar given ``ax=``, a twin axes): the next redraw
+would not find them, so :class:`KeptFigure` refuses it.
 """
 
 from __future__ import annotations
@@ -26,14 +37,18 @@ from matplotlib.transforms import Bbox
 
 from .drawing import Drawing
 
-__all__ = ["KeptFigure", "wipe"]
+__all__ = ["KeptFigure", "wipe", "detach_colorbar"]
 
 
 def wipe(ax) -> None:
     """Remove everything drawn on ``ax`` and give it a fresh axes' scaling state.
 
     Kept: the axes themselves, their spines, axis labels, titles and tick
-    objects (those are set again by whoever draws next)."""
+    objects (those are set again by whoever draws next). A colorbar's axes
+    lose their colorbar (:func:`detach_colorbar`) before they are wiped."""
+    colorbar = getattr(ax, "_colorbar", None)
+    if colorbar is not None:
+        detach_colorbar(colorbar)             # first: its callbacks would follow the limits set below
     for container in list(ax.containers):
         container.remove()
     for artist in list(ax._children):
@@ -48,6 +63,42 @@ def wipe(ax) -> None:
         if axis.get_scale() == "linear":      # a fresh axes' view; a log axis keeps its own, set by content
             getattr(ax, f"set_{name}lim")(0, 1)
         getattr(ax, f"set_autoscale{name}_on")(True)
+
+
+def detach_colorbar(colorbar) -> None:
+    """Undo what a :class:`~matplotlib.colorbar.Colorbar` did to its axes, the axes kept.
+
+    A colorbar takes over the axes it is drawn on: it hides their spines
+    for an outline of its own, places them through a locator wrapping the
+    one they had, replaces their ``cla`` and ``remove``, and listens to
+    their limits (and its image listens to it). ``Colorbar.remove`` undoes
+    that by removing the axes too; this undoes it and leaves the axes, so
+    a new colorbar drawn on them starts from what a fresh axes would give
+    it instead of wrapping the old one's locator and callbacks (a chain
+    that would grow with every redraw). What it drew on them (the colour
+    solids, the dividers) is left to :func:`wipe`; its scale, ticks and
+    label are set again by the next colorbar."""
+    ax = colorbar.ax
+    for cid in (colorbar._extend_cid1, colorbar._extend_cid2):
+        ax.callbacks.disconnect(cid)
+    mappable = colorbar.mappable
+    if getattr(mappable, "colorbar", None) is colorbar:
+        mappable.callbacks.disconnect(mappable.colorbar_cid)
+        mappable.colorbar = mappable.colorbar_cid = None
+    ax._axes_locator = getattr(ax._axes_locator, "_orig_locator", ax._axes_locator)
+    ax._remove_method = colorbar._ax_remove
+    for name in (*colorbar._interactive_funcs, "cla"):   # instance attributes over the Axes' methods
+        ax.__dict__.pop(name, None)
+    del ax._colorbar
+    if ax.spines.get("outline") is colorbar.outline:
+        del ax.spines["outline"]
+    for spine in ax.spines.values():
+        spine.set_visible(True)               # a fresh axes' frame; a new colorbar hides it again
+
+
+def _figure_level(figure) -> list:
+    """What is drawn on the figure itself, outside every axes: legends, texts, other artists."""
+    return [*figure.legends, *figure.texts, *figure.artists]
 
 
 class KeptFigure(Drawing):
@@ -72,7 +123,12 @@ class KeptFigure(Drawing):
         self.key = key(*args)
         figure, self.axes = layout(self.key)
         super().__init__(figure)
+        self._laid_out = {id(a) for a in _figure_level(figure)}   # the layout's figure legend stays
         content(self.axes, *args)
+        extra = [ax for ax in figure.axes if all(ax is not kept for kept in self.axes)]
+        if extra:
+            raise ValueError(f"content made {len(extra)} axes of its own (a colorbar's ax=, a twin): "
+                             "they must come from layout, or a redraw would leave them behind")
 
     def update(self, *args) -> bool:
         """Draw ``args`` on the same axes; ``False`` (nothing touched) if they need another layout."""
@@ -80,5 +136,8 @@ class KeptFigure(Drawing):
             return False
         for ax in self.axes:
             wipe(ax)
+        for artist in _figure_level(self.figure):
+            if id(artist) not in self._laid_out:
+                artist.remove()
         self._content(self.axes, *args)
         return True

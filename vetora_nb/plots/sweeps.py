@@ -31,10 +31,11 @@ from ..experiments.sweeps import knee_table
 from ..measures.knee import KNEE_FACTOR, KNEE_MAX_ERROR
 from ..scenarios import STYLES
 from .format import format_ms, format_value
+from .kept import KeptFigure
 from .layout import grid_in_inches, panel_title
 from .style import INK, STYLE_LABELS
 
-__all__ = ["METRICS", "heatmap", "heatmap_figure", "sweep_panel_figure"]
+__all__ = ["METRICS", "heatmap", "heatmap_figure", "sweep_panel_figure", "sweep_panel_drawing"]
 
 #: The metrics a heat map can show: summary column -> label.
 METRICS = {"p99": "caller p99", "e2e_p99": "end-to-end p99", "error_rate": "error rate"}
@@ -248,12 +249,35 @@ def sweep_panel_figure(results: dict, metric: str, partitions, knees: dict, capa
     ``results`` is ``{style: grid}`` (:func:`vetora_nb.experiments.sweeps.grid`),
     ``knees`` and ``capacities`` ``{(style, row): per second}``.
     """
-    partitions = list(partitions)
+    return sweep_panel_drawing(results, metric, partitions, knees, capacities).figure
+
+
+def sweep_panel_drawing(results: dict, metric: str, partitions, knees: dict, capacities: dict) -> KeptFigure:
+    """:func:`sweep_panel_figure` as a drawing whose axes — both heat maps and
+    the colour bar's — and legend are kept from one move to the next
+    (:class:`~vetora_nb.plots.kept.KeptFigure`, ``update(results, metric,
+    partitions, knees, capacities)``); the layout follows the partition counts."""
+    return KeptFigure(_sweep_panel_layout, _sweep_panel_content, lambda _r, _m, partitions, *_: tuple(partitions),
+                      results, metric, partitions, knees, capacities)
+
+
+def _sweep_panel_layout(partitions):
     n_ed = len(partitions)
     fig = Figure(figsize=(8.6, 1.5 + 0.46 * (n_ed + 1) + 1.1))
     grid = grid_in_inches(fig, 2, left=0.95, right=1.3, top=0.35, bottom=0.85, height_ratios=[1, n_ed],
                           hspace=0.55)
     ax_rr, ax_ed = fig.add_subplot(grid[0]), fig.add_subplot(grid[1])
+    cax = fig.add_axes([1 - 1.05 / fig.get_figwidth(), 0.85 / fig.get_figheight(), 0.14 / fig.get_figwidth(),
+                        1 - 1.2 / fig.get_figheight()])
+    # The legend's entries are the same for every run: drawn once, with the axes.
+    fig.legend(handles=_legend_handles(), loc="lower left", bbox_to_anchor=(0.0, 0.0), ncols=2, fontsize=7.5,
+               frameon=False)
+    return fig, [ax_rr, ax_ed, cax]
+
+
+def _sweep_panel_content(axes, results: dict, metric: str, partitions, knees: dict, capacities: dict) -> None:
+    ax_rr, ax_ed, cax = axes
+    partitions = list(partitions)
     tables = {s: results[s].pivot_table(index="partitions", columns="rate", values=metric, aggfunc="mean")
               for s in (RR, ED)}
     tables[ED] = tables[ED].reindex(partitions)
@@ -264,9 +288,4 @@ def sweep_panel_figure(results: dict, metric: str, partitions, knees: dict, capa
             title=f"RR · {label} (no stream: partitions and keys do not exist here)")
     img = heatmap(ax_ed, tables[ED], metric, norm=norm, knees={p: knees[(ED, p)] for p in partitions},
                   capacities={p: capacities[(ED, p)] for p in partitions}, title=f"ED · {label}")
-    cax = fig.add_axes([1 - 1.05 / fig.get_figwidth(), 0.85 / fig.get_figheight(), 0.14 / fig.get_figwidth(),
-                        1 - 1.2 / fig.get_figheight()])
-    _ticks(fig.colorbar(img, cax=cax), metric)
-    fig.legend(handles=_legend_handles(), loc="lower left", bbox_to_anchor=(0.0, 0.0), ncols=2, fontsize=7.5,
-               frameon=False)
-    return fig
+    _ticks(cax.figure.colorbar(img, cax=cax), metric)
