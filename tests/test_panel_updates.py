@@ -25,7 +25,10 @@ def test_runs_made_in_worker_processes_equal_runs_made_here():
     if workers.cores() < 2:
         pytest.skip("one core: runs are made one after the other in-process")
     here = widgets.ComparisonPanel(duration=DURATION, parallel=False, rate=120)
+    assert workers.warmed() is not None, "the pool did not start"
+    made = workers.made()
     there = widgets.ComparisonPanel(duration=DURATION, parallel=True, rate=120)
+    assert workers.made() == made + 2, "the panel's runs were not made in the workers"
     assert set(here.results) == set(there.results) == {"request_response", "event_driven"}
     for name in here.results:
         for a, b in zip(_frames(here.results)[name], _frames(there.results)[name]):
@@ -82,6 +85,7 @@ def test_a_runs_own_error_reaches_the_caller_and_leaves_the_pool_working():
     good = Run(vn.scenarios.order_placed("request_response"), vn.Traffic.poisson(50), duration=1)
     bad = Run(vn.scenarios.order_placed("event_driven"), vn.Traffic.poisson(50), duration=1,
               options={"max_requests": "many"})
+    assert workers.warmed() is not None
     with pytest.raises(TypeError, match="max_requests"):
         workers.execute([good, bad])
     assert workers.start() is not None, "a run's bad input made the pool give up"

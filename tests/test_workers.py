@@ -32,6 +32,15 @@ def _runs(rate=60, duration=1.0):
             for style in vn.scenarios.STYLES]
 
 
+def _in_workers(runs):
+    """``runs`` made by the pool (warmed first: until then runs are made here)."""
+    assert workers.warmed() is not None, "the pool did not start"
+    before = workers.made()
+    answers = workers.execute(runs)
+    assert workers.made() == before + len(runs), "the runs were not made in the workers"
+    return answers
+
+
 def _same(made, expected):
     return all(a.requests.equals(b.requests) and a.events.equals(b.events)
                for (a, _), (b, _) in zip(made, expected))
@@ -51,8 +60,7 @@ def test_the_pool_leaves_no_child_in_the_callers_process_group():
     """What a stopping kernel waits for: children in its own process group
     (multiprocessing's resource tracker, which ignores SIGTERM, made every
     stop wait until the kernel was killed)."""
-    workers.execute(_runs())
-    assert psutil.Process().children(), "the pool did not start"
+    _in_workers(_runs())
     group = os.getpgrp()
     mine = [c for c in psutil.Process().children(recursive=True) if os.getpgid(c.pid) == group]
     assert mine == [], f"children the kernel would have to stop: {[c.cmdline() for c in mine]}"
@@ -64,6 +72,7 @@ def test_workers_leave_when_the_process_that_started_them_is_killed():
         from vetora_nb import workers
         from vetora_nb.runs import Run
         runs = [Run(vn.scenarios.order_placed(s), vn.Traffic.poisson(60), duration=1) for s in vn.scenarios.STYLES]
+        workers.warmed()
         workers.execute(runs)
         print(*workers.pids(), flush=True)
         time.sleep(600)
@@ -86,21 +95,21 @@ def test_after_a_runs_error_the_next_update_gets_its_own_answers():
                                                       vn.Traffic.poisson(50), duration=1,
                                                       options={"max_requests": "many"})
     with pytest.raises(TypeError, match="max_requests"):
-        workers.execute([slow, bad])
+        _in_workers([slow, bad])
     runs = _runs(rate=90)
-    assert _same(workers.execute(runs), workers.execute(runs, parallel=False))
+    assert _same(_in_workers(runs), workers.execute(runs, parallel=False))
 
 
 def test_more_runs_than_workers_come_back_in_order():
     """The first run is long, so the others come back before it."""
     runs = [Run(vn.scenarios.order_placed(style), vn.Traffic.poisson(rate), duration=duration)
             for rate, duration in ((250, 20), (40, 1), (70, 1)) for style in vn.scenarios.STYLES]
-    assert _same(workers.execute(runs), workers.execute(runs, parallel=False))
+    assert _same(_in_workers(runs), workers.execute(runs, parallel=False))
     assert workers.start() is not None, "the pool gave up (an answer out of turn?)"
 
 
 def test_an_interrupted_exchange_stops_its_workers_and_the_next_starts_new_ones(monkeypatch):
-    workers.execute(_runs())
+    _in_workers(_runs())
     before = workers.pids()
     receive = workers._Worker.receive
 
@@ -112,8 +121,19 @@ def test_an_interrupted_exchange_stops_its_workers_and_the_next_starts_new_ones(
         workers.execute(_runs())
     assert _gone(before, within=5), "the interrupted workers were left running"
     runs = _runs(rate=80)
-    assert _same(workers.execute(runs), workers.execute(runs, parallel=False))
+    assert _same(_in_workers(runs), workers.execute(runs, parallel=False))
     assert workers.pids() and not set(workers.pids()) & set(before)
+
+
+def test_runs_that_come_while_the_workers_start_are_made_here():
+    """A panel's first picture does not wait a second for the workers' start."""
+    workers.shutdown()
+    before = workers.made()
+    runs = _runs()
+    assert _same(workers.execute(runs), workers.execute(runs, parallel=False))
+    assert workers.made() == before, "the first runs waited for the workers to start"
+    assert workers.pids(), "the workers were not started for the next update"
+    assert _same(_in_workers(runs), workers.execute(runs, parallel=False))
 
 
 def test_the_environment_can_turn_the_pool_off(monkeypatch):

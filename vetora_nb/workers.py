@@ -45,7 +45,7 @@ import sys
 import threading
 import time
 
-__all__ = ["cores", "start", "execute", "shutdown", "pids"]
+__all__ = ["cores", "start", "warmed", "execute", "shutdown", "pids", "made"]
 
 WORKERS = 2
 #: The environment variable that turns the pool off (``0``).
@@ -53,6 +53,7 @@ SWITCH = "VETORA_NB_WORKERS"
 _lock = threading.Lock()     # one exchange with the workers at a time
 _pool: _Pool | None = None
 _broken = False
+_made = 0                    # runs the workers have made, for tests and benchmarks
 
 
 def cores() -> int:
@@ -69,6 +70,10 @@ def _timed(run):
     return result, time.process_time() - t0
 
 
+#: What a worker says once it has imported the package and can take runs.
+READY = (-1, True, None)
+
+
 class PoolBroken(RuntimeError):
     """A worker died or spoke out of turn: the pool is given up, runs are made here."""
 
@@ -81,6 +86,18 @@ class _Worker:
             [sys.executable, "-c", "from vetora_nb.workers import serve; serve()"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True)
         self.jobs, self.results = self.process.stdin, self.process.stdout
+        self.ready = False
+
+    def warm(self) -> bool:
+        """Whether it has said it is ready (without waiting for it)."""
+        if not self.ready:
+            with selectors.DefaultSelector() as waiting:
+                waiting.register(self.results, selectors.EVENT_READ)
+                if waiting.select(timeout=0):
+                    if self.receive() != READY:
+                        raise PoolBroken(f"worker {self.process.pid} spoke before it was ready")
+                    self.ready = True
+        return self.ready
 
     def send(self, index: int, run) -> None:
         try:
@@ -118,6 +135,11 @@ class _Pool:
         except OSError:
             self.stop()
             raise
+
+    def warm(self) -> bool:
+        """Whether every worker is ready: until then a panel makes its runs itself
+        rather than wait for the workers' start (a second or so)."""
+        return all([worker.warm() for worker in self.workers])
 
     def map(self, runs: list) -> list:
         """``[(result, seconds)]`` for ``runs``, in order, each worker given one run at a time
@@ -168,6 +190,8 @@ def serve() -> None:
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     import vetora_nb  # noqa: F401  - warm up before the first run arrives
+    results.write(pickle.dumps(READY))
+    results.flush()
     while True:
         try:
             index, run = pickle.load(jobs)
@@ -213,6 +237,35 @@ def start():
     return _pool
 
 
+def _give_up(pool) -> None:
+    """A pool that broke is dropped for good: runs are made here from now on."""
+    global _broken, _pool
+    _broken, _pool = True, None
+    pool.stop()
+
+
+def warmed(timeout: float = 30.0):
+    """The pool once every worker is ready to take runs (``None`` if there is
+    none, or it is not ready within ``timeout`` seconds)."""
+    pool = start()
+    deadline = time.monotonic() + timeout
+    while pool is not None and _pool is pool and time.monotonic() < deadline:
+        with _lock:
+            try:
+                if pool.warm():
+                    return pool
+            except PoolBroken:
+                _give_up(pool)
+                return None
+        time.sleep(0.02)
+    return None
+
+
+def made() -> int:
+    """How many runs the workers have made in this process so far."""
+    return _made
+
+
 def execute(runs, *, parallel: bool = True) -> list:
     """``[(result, seconds)]`` for each of ``runs`` (:class:`~vetora_nb.runs.Run`
     or :class:`~vetora_nb.runs.Job`), in order; ``seconds`` is the CPU time the run took.
@@ -220,21 +273,24 @@ def execute(runs, *, parallel: bool = True) -> list:
     With ``parallel`` and more than one run, they go to the pool. A run's
     own error (bad input) is raised here, as if it had been made here, and
     the pool stays in use; runs that cannot travel to a worker (a Job that
-    holds a lambda) are made here; only a pool that broke is dropped for good.
+    holds a lambda) are made here, and so are runs that come while the
+    workers are still starting; only a pool that broke is dropped for good.
     An interruption (Ctrl-C) while the workers run stops them; the next
     update starts new ones.
     """
-    global _broken, _pool
+    global _broken, _pool, _made
     runs = list(runs)
     pool = start() if parallel and len(runs) > 1 and _travels(runs) else None
     if pool is not None:
         with _lock:
             if _pool is pool:
                 try:
-                    return pool.map(runs)
+                    if pool.warm():
+                        answers = pool.map(runs)
+                        _made += len(runs)
+                        return answers
                 except PoolBroken:
-                    _broken, _pool = True, None
-                    pool.stop()
+                    _give_up(pool)
                 except BaseException as exc:
                     if not isinstance(exc, Exception):
                         # interrupted mid-exchange: what is left in the pipes is unknown
