@@ -9,9 +9,11 @@ sampled traces (an unsampled one costs the simulator no call at all), and
 those that other rows already describe are read off them when the frame is
 built, not recorded twice (:mod:`~vetora_nb.engine.spans`).
 
-It also keeps the books that make "nothing is silently lost" checkable:
-each request's outstanding effects (event deliveries still owed to consumer
-groups), so that ``settled_at`` — when the last effect finished — is known.
+Its rows also make "nothing is silently lost" checkable: each event
+delivery says which request caused it and whether it is processed,
+dead-lettered or still owed, so ``settled_at`` — when a request's last
+effect finished — is read off them when the requests frame is built, not
+booked per delivery as the run goes.
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ class Recorder:
 
     Numbers go into ``array.array`` columns (8 bytes a value, against about
     32 for a Python float in a list); strings, which are few and shared, into
-    lists. Only requests that caused events get settlement books.
+    lists.
 
     A request or an event delivery is one row across its columns, and its
     id is its row number; a span is an entry of the span log, its id its
@@ -97,11 +99,6 @@ class Recorder:
         self.r_start, self.r_end, self.r_status = _floats(), _floats(), []
         self.r_key, self.new_traces = _ints(), _ints()
         self.entry = None                     # the run's entry service
-        # Settlement books, by request id, grown only once a request has caused
-        # events (a request-response run never needs them):
-        self.outstanding = _ints()     # event deliveries still owed
-        self.last_effect = _floats()   # when its last effect finished (NaN: none yet)
-        self.broken: set[int] = set()  # an effect was dead-lettered: never settles
         # spans: the log (one entry a span, in the order they opened: ``ref << 2 | kind``),
         # and the recorded ones' rows: trace, parent, service, operation, start one after
         # another in one list (one call a span, not five), end and status in columns
@@ -128,6 +125,7 @@ class Recorder:
         self.d_outcome, self.d_duplicates = [], _ints()
         self.d_group, self.group_names = None, []                # numpy codes, set by locate()
         self.d_applied = bytearray()   # 1: an idempotent group has applied this row's event
+        self.d_dlq: dict[int, float] = {}   # dead-lettered rows: when
         self.n_traces = 0
         self.publish_failures = 0
         # time series samples: (time, node, metric, value)
@@ -139,7 +137,6 @@ class Recorder:
         """Cut the filled-in-later columns back to the rows that exist."""
         n = len(self.r_start)
         del self.r_key[n:], self.r_end[n:], self.r_status[n:]
-        del self.outstanding[n:], self.last_effect[n:]
         n_spans = len(self.s_rows) // 5
         del self.s_end[n_spans:], self.s_status[n_spans:]
         n = len(self.d_event)
@@ -262,25 +259,15 @@ class Recorder:
             self.d_applied.extend(bytes(BLOCK))
             self._d_room += BLOCK
         self.d_event.append(eid)
-        origin = self.e_origin[eid]
-        if origin >= len(self.outstanding):
-            # Books for every request begun so far (and room for more).
-            missing = self._r_room - len(self.outstanding)
-            self.outstanding.extend(_ZEROS[:missing] if missing <= BLOCK else array("q", bytes(8 * missing)))
-            self.last_effect.extend(_NANS[:missing] if missing <= BLOCK else array("d", [NAN]) * missing)
-        self.outstanding[origin] += 1
         return row
 
     def finish_delivery(self, row, t, outcome):
+        """Delivery ``row``, still owed, is ``'processed'`` or ``'dlq'`` at ``t``."""
         self.d_outcome[row] = outcome
         if outcome == "processed":
             self.d_processed[row] = t
-        origin = self.e_origin[self.d_event[row]]
-        self.outstanding[origin] -= 1
-        if outcome == "dlq":
-            self.broken.add(origin)
-        if not self.last_effect[origin] >= t:   # NaN (no effect yet) compares False
-            self.last_effect[origin] = t
+        else:   # dead-lettered (rare): when, for its request's settlement
+            self.d_dlq[row] = t
 
     def locate(self, streams, groups) -> None:
         """Read each event's stream, partition and offset off the streams'
@@ -329,16 +316,22 @@ class Recorder:
         # was processed (none dead-lettered, none still owed): at the later
         # of its answer and its last effect.
         settled = end.copy()
-        m = len(self.outstanding)
-        if m:
-            booked = settled[:m]   # a view: requests that caused events
-            last = np.array(self.last_effect, float)
-            has = ~np.isnan(last)
-            booked[has] = np.maximum(booked[has], last[has])   # NaN (no answer yet) stays NaN
-            booked[np.array(self.outstanding, np.int64) > 0] = np.nan
-        if self.broken:
-            settled[np.fromiter(self.broken, np.int64, len(self.broken))] = np.nan
         n = len(start)
+        if self.d_event:
+            origin = np.frombuffer(self.e_origin, np.int64)[np.frombuffer(self.d_event, np.int64)]
+            done = np.frombuffer(self.d_processed, np.float64)   # NaN: not processed
+            last = np.full(n, np.nan)   # each request's last effect (fmax passes over NaN)
+            np.fmax.at(last, origin, done)
+            owed = np.isnan(done)       # neither processed ...
+            if self.d_dlq:
+                rows = np.fromiter(self.d_dlq, np.int64, len(self.d_dlq))
+                np.fmax.at(last, origin[rows], np.fromiter(self.d_dlq.values(), float, len(rows)))
+                owed[rows] = False      # ... nor dead-lettered
+            has = ~np.isnan(last)
+            settled[has] = np.maximum(settled[has], last[has])   # NaN (no answer yet) stays NaN
+            settled[origin[owed]] = np.nan
+            if self.d_dlq:
+                settled[origin[rows]] = np.nan   # an effect was dead-lettered: never settles
         rid = np.arange(n)
         return pd.DataFrame({
             "request_id": rid,
