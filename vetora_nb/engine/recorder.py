@@ -125,7 +125,6 @@ class Recorder:
         self.d_outcome, self.d_duplicates = [], _ints()
         self.d_group, self.group_names = None, []                # numpy codes, set by locate()
         self.d_applied = bytearray()   # 1: an idempotent group has applied this row's event
-        self.d_dlq: dict[int, float] = {}   # dead-lettered rows: when
         self.n_traces = 0
         self.publish_failures = 0
         # time series samples: (time, node, metric, value)
@@ -265,9 +264,7 @@ class Recorder:
         """Delivery ``row``, still owed, is ``'processed'`` or ``'dlq'`` at ``t``."""
         self.d_outcome[row] = outcome
         if outcome == "processed":
-            self.d_processed[row] = t
-        else:   # dead-lettered (rare): when, for its request's settlement
-            self.d_dlq[row] = t
+            self.d_processed[row] = t   # (a dead-lettered one stays NaN: its request never settles)
 
     def locate(self, streams, groups) -> None:
         """Read each event's stream, partition and offset off the streams'
@@ -320,18 +317,12 @@ class Recorder:
         if self.d_event:
             origin = np.frombuffer(self.e_origin, np.int64)[np.frombuffer(self.d_event, np.int64)]
             done = np.frombuffer(self.d_processed, np.float64)   # NaN: not processed
-            last = np.full(n, np.nan)   # each request's last effect (fmax passes over NaN)
+            last = np.full(n, np.nan)   # each request's last processed effect (fmax passes over NaN)
             np.fmax.at(last, origin, done)
-            owed = np.isnan(done)       # neither processed ...
-            if self.d_dlq:
-                rows = np.fromiter(self.d_dlq, np.int64, len(self.d_dlq))
-                np.fmax.at(last, origin[rows], np.fromiter(self.d_dlq.values(), float, len(rows)))
-                owed[rows] = False      # ... nor dead-lettered
             has = ~np.isnan(last)
             settled[has] = np.maximum(settled[has], last[has])   # NaN (no answer yet) stays NaN
-            settled[origin[owed]] = np.nan
-            if self.d_dlq:
-                settled[origin[rows]] = np.nan   # an effect was dead-lettered: never settles
+            # Not processed: still owed, or dead-lettered -- either way, not settled.
+            settled[origin[np.isnan(done)]] = np.nan
         rid = np.arange(n)
         return pd.DataFrame({
             "request_id": rid,
