@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -98,6 +99,25 @@ def test_without_drain_unfinished_work_is_reported_not_dropped():
     assert s["events_pending"] > 0
     assert s["events_processed"] + s["events_dlq"] + s["events_pending"] == len(res.events)
     assert s["requests"] == s["ok"] + s["failed"] + s["in_flight"]
+
+
+def test_a_request_settles_with_its_last_effect_or_not_at_all():
+    """``settled_at``, read off the delivery rows, is what the events frame says:
+    the later of the answer and the last effect, if every effect was processed;
+    NaN while one is owed or once one was dead-lettered."""
+    arch = vn.scenarios.order_placed("event_driven", max_attempts=2)
+    res = vn.simulate(arch, vn.Traffic.poisson(100), duration=4, seed=2, drain=False,
+                      faults=[vn.Outage("shipping", 2, 20), vn.ErrorRate("analytics", 0.5, 3, rate=0.6)])
+    req, ev = res.requests.set_index("request_id"), res.events
+    per = ev.groupby("request_id").agg(last=("processed_at", "max"),
+                                       done=("outcome", lambda o: (o == "processed").all()))
+    want = req["end"].copy()
+    caused = per.index
+    want[caused] = np.maximum(req.loc[caused, "end"], per["last"])
+    want[per.index[~per["done"]]] = np.nan
+    outcomes = set(ev["outcome"])
+    assert {"pending", "dlq", "processed"} <= outcomes and want.isna().any() and want.notna().any()
+    pd.testing.assert_series_equal(req["settled_at"], want, check_names=False)
 
 
 def test_a_never_ending_outage_stops_at_the_drain_bound_with_work_pending():

@@ -92,7 +92,7 @@ class Stream:
                     self._partition_of[key] = p
         log, vis = self.log[p], self.visible[p]
         offset = len(log)
-        eid = self.rec.append_event(ctx, self.name, p, offset, now, sid if sid >= 0 else ctx.parent)
+        eid = self.rec.append_event(ctx, now, sid if sid >= 0 else ctx.parent)
         # Delivery never overtakes an earlier event of the same partition.
         seen = now + self.delivery_latency()
         if vis and vis[-1] > seen:
@@ -102,7 +102,7 @@ class Stream:
         rec, world = self.rec, self.world
         for g in self.groups:
             if g.joined:   # g.offer(p, eid, offset), inlined: every event of every group passes here
-                g.rows[p].append(rec.add_delivery(eid, g.name))
+                g.rows[p].append(rec.add_delivery(eid))
                 world.pending += 1
                 g.offsets[p].append(offset)
                 inst = g.idle[g.owner[p]]
@@ -196,7 +196,7 @@ class ConsumerGroup:
 
     def offer(self, p: int, eid: int, offset: int, wake: bool = True) -> None:
         """Event ``eid``, at ``offset`` in partition ``p``, is now owed to this group."""
-        row = self.rec.add_delivery(eid, self.name)
+        row = self.rec.add_delivery(eid)
         self.world.pending += 1
         self.rows[p].append(row)
         self.offsets[p].append(offset)
@@ -329,7 +329,7 @@ class _Instance:
             g.busy += 1
             svc = g.service
             if g.derived:   # a service time, then OK; its span is its rows'
-                if rec.e_sampled[eid]:
+                if rec.e_parent[eid] >= 0:   # sampled: the event hangs under a span
                     rec.take_up(row, now)
                 self.p, self.row, self.t0, self.sid = p, row, now, -1
                 g.clock.after(svc.service_time(), self.worked, OK)
@@ -338,7 +338,7 @@ class _Instance:
                 trace, parent = rec.e_trace[eid], rec.e_parent[eid]
             else:
                 trace, parent = rec.new_trace(), -1   # the correlation id was dropped: a new trace
-            sampled = rec.e_sampled[eid]
+            sampled = rec.e_parent[eid] >= 0   # the event hangs under a span
             sid = rec.open_span(trace, parent, svc.name, g.operation, now) if sampled else -1
             self.p, self.row, self.t0, self.sid = p, row, now, sid
             if svc.just_service_time:   # Service.work, short: a service time, then OK
@@ -346,7 +346,7 @@ class _Instance:
             else:
                 # A service with no calls or publications reads no context: build none.
                 ctx = None if svc._plain else \
-                    Context(rec.e_origin[eid], trace, sid if sid >= 0 else parent, rec.e_key[eid], sampled)
+                    Context(rec.e_origin[eid], trace, sid if sid >= 0 else parent, rec.r_key[rec.e_origin[eid]], sampled)
                 svc.work(ctx, now, self.worked)
             return
 

@@ -14,17 +14,18 @@ describes, and much of it says again what the run records anyway:
   span); once the broker acked it, it ends when its event was appended,
   OK — the event's row has that time (``published_at``), and the event's
   parent is that span. Only its start, parent and operation are kept
-  (``p_start``, ``p_parent``, ``p_op``), and a refusal's end and status;
+  (the parent in its log entry, ``p_start``, ``p_op``), and a refusal's end and status;
 - **a consume span** of a group whose processing cannot fail — its
   service only takes a service time (no calls, no publications, no error
   rate), no fault touches the group, and it carries the trace on — is
   taken up once (nothing rewinds the group) and ends when its delivery
   is processed: the delivery's row has the end, the event's row the
-  trace and the parent; only the time it was taken up is one more
-  column (``d_taken``).
+  trace and the parent; only the time it was taken up is kept, for
+  sampled deliveries alone, in the order the spans opened (``c_taken``).
 
 So the span log (``Recorder.s_log``) keeps one integer per span, in the
-order spans were opened: what kind it is and the row it reads. A
+order spans were opened: what kind it is and the row it reads (a
+request's, a delivery's, a recorded span's; a publish span's parent). A
 *recorded* span (every other kind: a callee's handling, a call's try, a
 consume span that can fail, be redone after a crash, or start a new
 trace) has its own row of fields, closed by ``Recorder.close_span``.
@@ -74,46 +75,49 @@ def spans_frame(rec) -> pd.DataFrame:
     at = np.flatnonzero(kind == REQUEST)
     if len(at):
         rid = ref[at]
-        trace[at] = _take(rec.r_trace, rid)
+        trace[at] = rec.request_traces(rid)
         parent[at] = -1
         service[at] = names.code(rec.entry)
         operation[at] = names.code("handle")
         start[at] = _take(rec.r_start, rid)
         end[at] = _take(rec.r_end, rid)
-        status[at] = names.codes(_take(rec.r_status, rid))
+        status[at] = names.codes_at(rec.r_status, rid)
 
-    # Consume spans that cannot fail: their delivery's row and its event's.
+    # Consume spans that cannot fail: their delivery's row and its event's;
+    # when each was taken up is kept in the order they opened.
     at = np.flatnonzero(kind == CONSUME)
     if len(at):
         row = ref[at]
         eid = _take(rec.d_event, row)
         trace[at] = _take(rec.e_trace, eid)
         parent[at] = _take(rec.e_parent, eid)
-        service[at] = names.codes(_take(rec.d_group, row))
-        operation[at] = names.codes(_take(rec.e_stream, eid), "consume {}")
-        start[at] = _take(rec.d_taken, row)
+        service[at] = names.recode(rec.group_names, rec.d_group[row])
+        operation[at] = names.recode(rec.stream_names, rec.e_stream[eid], "consume {}")
+        start[at] = np.frombuffer(rec.c_taken, np.float64)
         end[at] = _take(rec.d_processed, row)
         done = np.isfinite(end[at])   # processed (else still being processed)
         status[at] = np.where(done, names.code("ok"), names.code("in_flight"))
 
-    # Publish spans, once their parents are known: the parent's trace and
-    # service (the producer's span), and until acked or refused, in flight.
+    # Publish spans, once their parents (in their log entries) are known: the
+    # parent's trace and service (the producer's span), and until acked or
+    # refused, in flight.
     at = np.flatnonzero(kind == PUBLISH)
     if len(at):
-        of = np.array(rec.p_parent, np.int64)
+        of = ref[at]
         trace[at], parent[at], service[at] = trace[of], of, service[of]
         operation[at] = names.codes(rec.p_op)
         start[at] = np.array(rec.p_start, float)
         end[at], status[at] = np.nan, names.code("in_flight")
         # An acked one ends with its event's append, OK (the events of a
-        # sampled trace hang under their publish spans).
-        sampled = np.flatnonzero(np.frombuffer(rec.e_sampled, np.int8))
+        # sampled trace hang under their publish spans: parent >= 0).
+        under = np.frombuffer(rec.e_parent, np.int64)
+        sampled = np.flatnonzero(under >= 0)
         if len(sampled):
-            acked = _take(rec.e_parent, sampled)
+            acked = under[sampled]
             end[acked] = _take(rec.e_published, sampled)
             status[acked] = names.code("ok")
-        for row, (t, st) in rec.p_closed.items():   # refused (rare)
-            end[at[row]], status[at[row]] = t, names.code(st)
+        for sid, (t, st) in rec.p_closed.items():   # refused (rare)
+            end[sid], status[sid] = t, names.code(st)
 
     return pd.DataFrame({
         "trace_id": trace,
@@ -162,6 +166,18 @@ class _Names:
             return np.full(len(values), self.code(form.format(values[0])), np.int64)
         local, distinct = pd.factorize(np.asarray(values, object))
         return np.array([self.code(form.format(v)) for v in distinct], np.int64)[local]
+
+    def codes_at(self, values: list, rows: np.ndarray) -> np.ndarray:
+        """``codes(values)`` at ``rows`` only. When most rows are asked for (every
+        trace sampled), coding the whole column costs less than gathering
+        its strings one by one; for a sample, gathering the few costs less."""
+        if 2 * len(rows) >= len(values):
+            return self.codes(values)[rows]
+        return self.codes(_take(values, rows))
+
+    def recode(self, names: list[str], codes: np.ndarray, form: str = "{}") -> np.ndarray:
+        """Codes into another list of ``names`` (``form``-ed) as codes here."""
+        return np.array([self.code(form.format(v)) for v in names], np.int64)[codes]
 
     def take(self, codes) -> pd.api.extensions.ExtensionArray:
         """The text column: the strings of ``codes``, as pandas would infer them

@@ -116,6 +116,7 @@ class World:
         """Run the clock; returns the simulated time at which it stopped."""
         times, keys = traffic.generate(self.rng.generator("traffic"), duration)
         env = self.env
+        keys = self.rec.arrivals(entry, keys)   # the request's key column
         _Arrivals(self, times, keys, self.services[entry]).start()
         for g in self.groups:
             g.start()
@@ -130,6 +131,7 @@ class World:
                     env.run(until=min(env.now + sample_interval, limit))
         self._sample()   # the state the run ended in
         self.rec.trim()
+        self.rec.locate(list(self.streams.values()), self.groups)
         return env.now if drain else duration
 
 
@@ -165,7 +167,7 @@ class _Arrivals:
 
     def __init__(self, world: World, times, keys, entry: Service):
         self.world, self.entry, self.i = world, entry, 0
-        self.times, self.keys = times.tolist(), keys.tolist()
+        self.times, self.keys = times.tolist(), keys
 
     def start(self) -> None:
         if self.times:
@@ -182,7 +184,7 @@ class _Arrivals:
             # (No coin at all when nothing or everything is sampled: the coin's
             # stream is its own, so skipping it changes no other number.)
             sampled = ts >= 1.0 or (ts > 0.0 and world.trace_coin() < ts)
-            ctx = rec.begin_request(now, keys[i], entry.name, sampled)
+            ctx = rec.begin_request(now, keys[i], sampled)
             world.in_flight += 1
             entry.serve(ctx)   # answered into the request's row
             i += 1
