@@ -115,9 +115,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--json", help="also write the report to this file")
     args = ap.parse_args(argv)
     names = [n for n in SPECS if not args.notebooks or n[:2] in args.notebooks]
-    workers.warmed()
-    time.sleep(3)                                  # the workers import the package once
-    print(f"machine: {os.cpu_count()} cores · workers: {'on' if workers._pool else 'off (one core)'}")
+    on = workers.warmed() is not None              # the workers import the package once, before any timing
+    print(f"machine: {os.cpu_count()} cores · workers: {'on' if on else 'off (one core)'}")
     print(f"{'panel':<26} {'moves':>5} {'wall med':>8} {'wall p95':>8} {'cpu med':>8} {'cpu p95':>8} {'draw':>6}"
           f" {'burst':>6}  slowest move")
     report, walls, cpus = {}, [], []

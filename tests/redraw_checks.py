@@ -38,11 +38,6 @@ def fresh_figure(panel) -> Figure:
     return drawn if isinstance(drawn, Figure) else drawn.figure
 
 
-def fresh_png(panel) -> bytes:
-    """The PNG of a fresh draw of the panel's latest results."""
-    return vp.figure_png(fresh_figure(panel), dpi=panel.dpi)
-
-
 def holdings(figure) -> tuple:
     """What a figure holds, counted: per axes its artists and the callbacks
     listening to it; the figure's own legends, texts and artists. A redraw

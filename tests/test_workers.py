@@ -10,7 +10,6 @@ a pipe for the next update to take as its own.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys

@@ -189,6 +189,7 @@ def serve() -> None:
     os.dup2(2, 1)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
+    os.close(null)
     import vetora_nb  # noqa: F401  - warm up before the first run arrives
     results.write(pickle.dumps(READY))
     results.flush()
@@ -212,15 +213,15 @@ def serve() -> None:
 def _travelling(answer) -> bytes:
     """``answer`` pickled; an error that cannot travel whole (or come apart
     again at the other end) travels as its type's name and message."""
-    data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL) if answer[1] else None
-    if data is None:
-        try:
-            data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.loads(data)
-        except Exception:
-            index, _, exc = answer
-            data = pickle.dumps((index, False, RuntimeError(f"{type(exc).__name__}: {exc}")))
-    return data
+    index, ok, payload = answer
+    if ok:
+        return pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.loads(data)
+        return data
+    except Exception:
+        return pickle.dumps((index, False, RuntimeError(f"{type(payload).__name__}: {payload}")))
 
 
 def start():
@@ -278,7 +279,7 @@ def execute(runs, *, parallel: bool = True) -> list:
     An interruption (Ctrl-C) while the workers run stops them; the next
     update starts new ones.
     """
-    global _broken, _pool, _made
+    global _pool, _made
     runs = list(runs)
     pool = start() if parallel and len(runs) > 1 and _travels(runs) else None
     if pool is not None:
@@ -291,11 +292,11 @@ def execute(runs, *, parallel: bool = True) -> list:
                         return answers
                 except PoolBroken:
                     _give_up(pool)
-                except BaseException as exc:
-                    if not isinstance(exc, Exception):
-                        # interrupted mid-exchange: what is left in the pipes is unknown
-                        _pool = None
-                        pool.stop()
+                except Exception:       # a run's own error: every answer is in, the pool is fine
+                    raise
+                except BaseException:   # interrupted mid-exchange: what is left in the pipes is unknown
+                    _pool = None
+                    pool.stop()
                     raise
     return [_timed(run) for run in runs]
 

@@ -345,8 +345,11 @@ class _Instance:
                 g.clock.after(svc.service_time(), self.worked, OK)
             else:
                 # A service with no calls or publications reads no context: build none.
-                ctx = None if svc._plain else \
-                    Context(rec.e_origin[eid], trace, sid if sid >= 0 else parent, rec.r_key[rec.e_origin[eid]], sampled)
+                if svc._plain:
+                    ctx = None
+                else:
+                    origin = rec.e_origin[eid]
+                    ctx = Context(origin, trace, sid if sid >= 0 else parent, rec.r_key[origin], sampled)
                 svc.work(ctx, now, self.worked)
             return
 
